@@ -1,0 +1,366 @@
+"""The model's closed forms against independent numeric solutions and the paper's numbers.
+
+References here never come from engine.model itself: the gap is recomputed naively from
+C = C0 * growth**t in float64 (or mpmath), and peaks, inflections and crossings are found with
+scipy's optimisers and root finders on that naive function.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import brentq, minimize_scalar
+
+from engine import model
+from engine.model import PAPER
+
+# ----------------------------------------------------------------------------- naive references
+
+
+def naive_invest(t, g_inv, ts=math.inf, g2=1.0):
+    return g_inv ** np.minimum(t, ts) * g2 ** np.maximum(np.asarray(t) - ts, 0.0)
+
+
+def naive_gap(t, p):
+    cm = p["meek_budget_usd"] * p["flop_per_usd"] * (p["g_alg"] * p["g_hw"]) ** t
+    cs = (p["sota_budget_usd"] * p["flop_per_usd"] * (p["g_alg"] * p["g_hw"]) ** t
+          * naive_invest(t, p["g_inv"], p.get("switch_year", math.inf), p.get("g_inv_after", 1.0)))
+    return p["A"] * cm ** -p["alpha"] - p["A"] * cs ** -p["alpha"]
+
+
+def numeric_argmax(f, lo, hi, n=20001):
+    grid = np.linspace(lo, hi, n)
+    vals = f(grid)
+    i = int(np.argmax(vals))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, n - 1)]
+    res = minimize_scalar(lambda x: -float(f(x)), bounds=(a, b), method="bounded",
+                          options={"xatol": 1e-10})
+    return float(res.x), float(-res.fun)
+
+
+def random_params(rng, schedule=False):
+    """A parameter set spanning MODEL.md's literature ranges, with unequal budgets."""
+    p = dict(PAPER)
+    p.update(
+        alpha=rng.uniform(0.12, 0.2),
+        g_alg=math.exp(rng.uniform(math.log(1.8), math.log(5.3))),
+        g_hw=rng.uniform(1.25, 1.57),
+        g_inv=math.exp(rng.uniform(math.log(2.0), math.log(10.0))),
+        g_inf=math.exp(rng.uniform(math.log(2.8), math.log(18.2))),
+        meek_budget_usd=10 ** rng.uniform(2, 5),
+        sota_budget_usd=10 ** rng.uniform(2, 6),
+        flop_per_usd=10 ** rng.uniform(16, 18),
+        price_per_token_usd=10 ** rng.uniform(-9, -7),
+    )
+    if schedule:
+        p["switch_year"] = rng.uniform(0.0, 12.0)
+        p["g_inv_after"] = 1.0 if rng.random() < 0.4 else rng.uniform(1.0, p["g_inv"])
+    return p
+
+
+# ----------------------------------------------------------------------------- the paper's numbers
+
+
+def test_paper_peak_time_and_value():
+    tp = float(model.t_peak(**PAPER))
+    assert tp == pytest.approx(3.36, abs=0.01)  # "about 3.4 years"
+    assert float(model.peak_gap(**PAPER)) == pytest.approx(0.21, abs=0.005)  # "about 0.21 nats"
+    # the hand derivation: [ln(ls/lm)] / (alpha ln g_inv) with R = 1
+    lm, li = math.log(2.8 * 1.4), math.log(5 / 1.4)
+    assert tp == pytest.approx(math.log((lm + li) / lm) / (0.154 * li), rel=1e-12)
+
+
+def test_paper_inference_catchup():
+    assert float(model.t_inference_catchup(**PAPER)) == pytest.approx(1.33, abs=0.01)
+    slow = dict(PAPER, g_inf=2.8)
+    assert float(model.t_inference_catchup(**slow)) == pytest.approx(4.1, abs=0.01)
+
+
+def test_paper_tokens_at_peak():
+    gap = float(model.peak_gap(**PAPER))
+    wald = 0.95 * math.log(0.95 / 0.05) + 0.05 * math.log(0.05 / 0.95)
+    assert wald == pytest.approx(2.65, abs=0.001)
+    assert float(model.sprt_tokens(gap)) == pytest.approx(wald / gap, rel=1e-12)
+    assert float(model.sprt_tokens(gap, slowdown=100)) == pytest.approx(100 * wald / gap)
+
+
+def test_peak_does_not_depend_on_A_L0_or_C0_when_R_is_1():
+    base = float(model.t_peak(**PAPER))
+    other = dict(PAPER, A=2709.0, L0=1.82, meek_budget_usd=5e4, sota_budget_usd=5e4,
+                 flop_per_usd=3e18)
+    assert float(model.t_peak(**other)) == pytest.approx(base, rel=1e-14)
+
+
+# ----------------------------------------------------------------------------- closed forms vs numerics
+
+
+@pytest.mark.parametrize("schedule", [False, True], ids=["constant", "switch"])
+def test_t_peak_and_peak_gap_match_numeric_argmax(schedule):
+    rng = np.random.default_rng(1 if schedule else 0)
+    negative = 0
+    for _ in range(200):
+        p = random_params(rng, schedule)
+        tp = float(model.t_peak(**p))
+        t_num, g_num = numeric_argmax(lambda t: naive_gap(t, p), -40.0, 60.0)
+        if math.isnan(tp):  # only when growth stops with the frontier still behind
+            assert schedule and p["g_inv_after"] == 1.0
+            assert t_num > 59.9 and g_num < 0 and naive_gap(200.0, p) > g_num
+            continue
+        assert tp == pytest.approx(t_num, abs=1e-5), p
+        assert float(model.peak_gap(**p)) == pytest.approx(g_num, rel=1e-7), p
+        # the future peak: max over t >= 0
+        _, g_future = numeric_argmax(lambda t: naive_gap(t, p), 0.0, 60.0)
+        assert float(model.peak_gap(**p, t_min=0.0)) == pytest.approx(g_future, rel=1e-7)
+        negative += tp < 0
+    assert negative >= 10  # the sample did exercise already-shrinking gaps
+
+
+def numeric_inflection(p, t_from, lo=-40.0, hi=80.0, h=1e-3):
+    """First t > t_from where the naive gap turns convex (central second differences)."""
+    grid = np.arange(lo, hi, h)
+    g = naive_gap(grid, p)
+    second = (g[2:] - 2 * g[1:-1] + g[:-2]) / h**2
+    mid = grid[1:-1]
+    idx = np.nonzero((mid > t_from + 2 * h) & (second > 0))[0]
+    return float(mid[idx[0]])
+
+
+@pytest.mark.parametrize("schedule", [False, True], ids=["constant", "switch"])
+def test_t_inflection_matches_second_derivative_sign_change(schedule):
+    rng = np.random.default_rng(10 + schedule)
+    for _ in range(40):
+        p = random_params(rng, schedule)
+        tp = float(model.t_peak(**p))
+        ti = float(model.t_inflection(**p))
+        if math.isnan(tp):
+            assert math.isnan(ti)
+            continue
+        assert ti >= tp
+        assert ti == pytest.approx(numeric_inflection(p, tp), abs=5e-3), p
+
+
+def test_inflection_later_than_peak_by_closed_form_offset():
+    lm, li = math.log(2.8 * 1.4), math.log(5 / 1.4)
+    offset = math.log((lm + li) / lm) / (0.154 * li)
+    assert float(model.t_inflection(**PAPER) - model.t_peak(**PAPER)) == pytest.approx(offset)
+
+
+@pytest.mark.parametrize("schedule", [False, True], ids=["constant", "switch"])
+def test_t_below_matches_brentq(schedule):
+    rng = np.random.default_rng(20 + schedule)
+    hits = 0
+    for _ in range(200):
+        p = random_params(rng, schedule)
+        thr = 10 ** rng.uniform(-3, -0.5)
+        got = float(model.t_below(thr, **p))
+        tp, gp = numeric_argmax(lambda t: naive_gap(t, p), -40.0, 60.0)
+        if gp <= thr:
+            assert math.isnan(got)
+            continue
+        hi = tp + 1.0
+        while naive_gap(hi, p) > thr:
+            hi = tp + 2.0 * (hi - tp)
+        ref = brentq(lambda t: naive_gap(t, p) - thr, tp, hi, xtol=1e-12)
+        assert got == pytest.approx(ref, abs=1e-6), p
+        hits += 1
+    assert hits > 100
+
+
+def test_t_below_respects_horizon():
+    t = float(model.t_below(0.1, **PAPER))
+    assert math.isnan(float(model.t_below(0.1, horizon=t - 0.01, **PAPER)))
+    assert float(model.t_below(0.1, horizon=t + 0.01, **PAPER)) == pytest.approx(t)
+    assert math.isnan(float(model.t_below(0.5, **PAPER)))  # the peak is only 0.21 nats
+
+
+def naive_log_ratio_inference(t, p):
+    """ln C_inf(t) - ln C_s(t), computed from the plain products."""
+    c0 = p["flop_per_usd"] * p["price_per_token_usd"]
+    c_inf = (c0 * (p["g_hw"] * p["g_inf"]) ** t) ** 2 * p["g_alg"] ** t
+    c_s = (p["sota_budget_usd"] * p["flop_per_usd"] * (p["g_alg"] * p["g_hw"]) ** t
+           * naive_invest(t, p["g_inv"], p.get("switch_year", math.inf), p.get("g_inv_after", 1)))
+    return np.log(c_inf) - np.log(c_s)
+
+
+@pytest.mark.parametrize("schedule", [False, True], ids=["constant", "switch"])
+def test_t_inference_catchup_matches_scan(schedule):
+    rng = np.random.default_rng(30 + schedule)
+    grid = np.linspace(0.0, 60.0, 60001)
+    counts = {"zero": 0, "positive": 0, "never": 0}
+    for _ in range(200):
+        p = random_params(rng, schedule)
+        p["g_inf"] = math.exp(rng.uniform(math.log(1.2), math.log(18.2)))
+        got = float(model.t_inference_catchup(**p))
+        d = naive_log_ratio_inference(grid, p)
+        behind = np.nonzero(d < 0)[0]
+        if len(behind) == 0:
+            assert got == 0.0
+            counts["zero"] += 1
+        elif behind[-1] == len(grid) - 1:
+            # still behind at 60 years: either never, or a very late catch-up
+            assert math.isnan(got) or got > 60.0 - 1e-3
+            counts["never"] += math.isnan(got)
+        else:
+            ref = brentq(lambda t: naive_log_ratio_inference(t, p), grid[behind[-1]],
+                         grid[behind[-1] + 1])
+            assert got == pytest.approx(ref, abs=1e-8), p
+            counts["positive"] += 1
+    assert min(counts.values()) >= 5, counts
+
+
+def test_benchmark_score_endpoints_and_midpoint():
+    assert float(model.benchmark_score(-50.0)) == pytest.approx(0.5567 + 0.2540)
+    assert float(model.benchmark_score(50.0)) == pytest.approx(0.2540)
+    assert float(model.benchmark_score(1.9739)) == pytest.approx(0.5567 / 2 + 0.2540)
+    assert float(model.benchmark_score(1.9739, steps=5)) == pytest.approx(
+        (0.5567 / 2 + 0.2540) ** 5)
+
+
+def naive_benchmark_gap(t, p, steps=1):
+    def perf(L):
+        return (0.5567 / (1 + np.exp(23.775 * (L - 1.9739))) + 0.2540) ** steps
+    cm = p["meek_budget_usd"] * p["flop_per_usd"] * (p["g_alg"] * p["g_hw"]) ** t
+    cs = cm * p["sota_budget_usd"] / p["meek_budget_usd"] * naive_invest(
+        t, p["g_inv"], p.get("switch_year", math.inf), p.get("g_inv_after", 1.0))
+    lm = p["A"] * cm ** -p["alpha"] + p["L0"]
+    ls = p["A"] * cs ** -p["alpha"] + p["L0"]
+    return 100 * (perf(ls) - perf(lm))
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5, 10])
+def test_benchmark_peak_matches_numeric(steps):
+    rng = np.random.default_rng(40 + steps)
+    for _ in range(30):
+        p = random_params(rng, schedule=rng.random() < 0.5)
+        peak, when = model.benchmark_peak(horizon=30.0, steps=steps, **p)
+        t_num, v_num = numeric_argmax(lambda t: naive_benchmark_gap(t, p, steps), 0.0, 30.0)
+        assert float(peak) == pytest.approx(v_num, abs=1e-7), p
+        if v_num > 1e-3:  # a flat zero gap has no meaningful argmax
+            assert float(when) == pytest.approx(t_num, abs=1e-3), p
+
+
+def test_benchmark_peak_vectorised_equals_scalar_calls():
+    rng = np.random.default_rng(5)
+    ps = [random_params(rng) for _ in range(20)]
+    arrays = {k: np.array([p[k] for p in ps]) for k in ps[0]}
+    peak, when = model.benchmark_peak(horizon=25.0, **arrays)
+    for i, p in enumerate(ps):
+        pk, wh = model.benchmark_peak(horizon=25.0, **p)
+        assert peak[i] == float(pk) and when[i] == float(wh)
+
+
+def test_loss_gap_accurate_at_extremes_against_mpmath():
+    mpmath.mp.dps = 60
+    p = dict(PAPER, meek_budget_usd=1e15, sota_budget_usd=1e15 * 1.0001, flop_per_usd=1e25,
+             alpha=0.154)
+    for t in (0.0, 1.0, 37.5, 100.0):
+        got = float(model.loss_gap(t, **p))
+        lm = mpmath.log(mpmath.mpf(1e15)) + mpmath.log(mpmath.mpf(1e25)) + t * mpmath.log(
+            mpmath.mpf(2.8) * mpmath.mpf(1.4))
+        ls = (mpmath.log(mpmath.mpf(1e15) * mpmath.mpf(1.0001)) + mpmath.log(mpmath.mpf(1e25))
+              + t * (mpmath.log(mpmath.mpf(2.8) * mpmath.mpf(1.4)) + mpmath.log(
+                  mpmath.mpf(5) / mpmath.mpf(1.4))))
+        ref = 1070 * (mpmath.exp(-mpmath.mpf(0.154) * lm) - mpmath.exp(-mpmath.mpf(0.154) * ls))
+        assert got == pytest.approx(float(ref), rel=1e-10)
+        assert got > 0
+
+
+# ----------------------------------------------------------------------------- domain
+
+
+@pytest.mark.parametrize("key,value,fragment", [
+    ("g_alg", 0.0, "g_alg=0.0"),
+    ("g_hw", -1.4, "g_hw=-1.4"),
+    ("g_inv", 1.0, "g_inv=1.0"),
+    ("g_inv", 0.5, "g_inv=0.5"),
+    ("alpha", -0.1, "alpha=-0.1"),
+    ("g_inv_after", 9.0, "g_inv_after=9.0"),
+    ("g_inv_after", 0.5, "g_inv_after=0.5"),
+    ("switch_year", math.nan, "switch_year=nan"),
+])
+def test_invalid_scalars_raise_naming_key_and_value(key, value, fragment):
+    with pytest.raises(ValueError, match=fragment.replace(".", r"\.")):
+        model.t_peak(**dict(PAPER, **{key: value}))
+
+
+def test_meek_progress_must_be_positive():
+    with pytest.raises(ValueError, match=r"g_alg\*g_hw=0\.7"):
+        model.t_peak(**dict(PAPER, g_alg=0.5, g_hw=1.4))
+    with pytest.raises(ValueError, match="g_inf=0"):
+        model.t_inference_catchup(**dict(PAPER, g_inf=0))
+
+
+def test_invalid_array_entries_become_nan_with_reason():
+    g_alg = np.array([2.8, 0.5, 2.8, 2.8, -1.0])
+    g_inv = np.array([3.57, 3.57, 1.0, 3.57, 3.57])
+    after = np.array([1.0, 1.0, 1.0, 5.0, 1.0])
+    p = dict(PAPER, g_alg=g_alg, g_inv=g_inv, g_inv_after=after)
+    tp = model.t_peak(**p)
+    assert np.isfinite(tp[0]) and np.isnan(tp[1:]).all()
+    assert model.domain_reason(**p).tolist() == [0, 2, 3, 4, 1]
+    assert np.isnan(model.t_inflection(**p)[1:]).all()
+    assert np.isnan(model.t_inference_catchup(**p)[1:]).all()
+    for code in range(6):
+        assert code in model.DOMAIN_REASONS
+
+
+def test_sprt_rejects_bad_error_rates_and_gives_inf_for_no_gap():
+    with pytest.raises(ValueError, match="false_alarm=0.6"):
+        model.sprt_tokens(0.1, false_alarm=0.6, miss=0.5)
+    assert model.sprt_tokens(np.array([0.0, -1.0])).tolist() == [math.inf, math.inf]
+
+
+# ----------------------------------------------------------------------------- properties at extremes
+
+finite_params = st.fixed_dictionaries({
+    "alpha": st.floats(0.01, 0.5),
+    "A": st.floats(1.0, 1e4),
+    "L0": st.floats(0.0, 3.0),
+    "g_alg": st.floats(1.01, 20.0),
+    "g_hw": st.floats(1.0, 3.0),
+    "g_inv": st.floats(1.001, 20.0),
+    "g_inf": st.floats(0.5, 1000.0),
+    "meek_budget_usd": st.floats(1.0, 1e15),
+    "sota_budget_usd": st.floats(1.0, 1e15),
+    "flop_per_usd": st.floats(1e10, 1e25),
+    "price_per_token_usd": st.floats(1e-12, 1e-3),
+    "switch_year": st.one_of(st.just(math.inf), st.floats(0.0, 100.0)),
+    "after_frac": st.floats(0.0, 1.0),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(finite_params, st.floats(0.0, 100.0))
+def test_everything_finite_over_extreme_valid_inputs(raw, t):
+    p = dict(raw)
+    frac = p.pop("after_frac")
+    p["g_inv_after"] = 1.0 + frac * (p["g_inv"] - 1.0)
+    assert int(model.domain_reason(**p)) == 0
+    for value in (model.loss_gap(t, **p), model.inference_gap(t, **p),
+                  model.benchmark_gap(t, **p)):
+        assert np.isfinite(value), (p, t)
+    peak_things = (model.t_peak(**p), model.t_inflection(**p), model.peak_gap(**p, t_min=0.0))
+    log_r_after = (math.log(p["sota_budget_usd"] / p["meek_budget_usd"])
+                   + p["switch_year"] * (math.log(p["g_inv"]) - math.log(p["g_inv_after"]))
+                   if math.isfinite(p["switch_year"]) else math.inf)
+    if p["g_inv_after"] == 1.0 and log_r_after <= 0:
+        # growth stops with the frontier not ahead: the gap has no maximum (documented NaN)
+        assert all(np.isnan(v) for v in peak_things) or np.isfinite(peak_things[0])
+    else:
+        assert all(np.isfinite(v) for v in peak_things), (p, peak_things)
+        assert float(model.t_inflection(**p)) >= float(model.t_peak(**p))
+    tb = float(model.t_below(1e-3, **p))
+    assert math.isnan(tb) or math.isfinite(tb)
+    tc = float(model.t_inference_catchup(**p))
+    assert math.isnan(tc) or tc >= 0.0
+    # the gap is non-negative while the frontier's compute is at least the meek model's
+    lcm = model.log_compute_meek(t, p["meek_budget_usd"], p["flop_per_usd"], p["g_alg"], p["g_hw"])
+    lcs = model.log_compute_sota(t, p["sota_budget_usd"], p["flop_per_usd"], p["g_alg"],
+                                 p["g_hw"], p["g_inv"], p["switch_year"], p["g_inv_after"])
+    if lcs >= lcm:
+        assert float(model.loss_gap(t, **p)) >= 0.0
