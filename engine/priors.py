@@ -18,8 +18,9 @@ triangular     low, mode, high
 beta           a, b, low (default 0), high (default 1)
 =============  =================================================================
 
-Any prior that also carries ``value`` is pinned there: ``priors.g_inv.value=5`` fixes g_inv
-with one scalar override, whatever distribution the prior file declares.
+Any prior that also carries a ``value`` other than null is pinned there: ``priors.g_inv.value=5``
+fixes g_inv with one scalar override, whatever distribution the prior file declares (prior files
+carry ``value: null`` on uncertain parameters so that Hydra accepts the override).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Prior:
         if self.dist == "loguniform":  # exact endpoints, no scipy rounding at u = 0 or 1
             lo, hi = math.log(self.params["low"]), math.log(self.params["high"])
             return np.exp(lo + u * (hi - lo))
-        return np.asarray(self._frozen.ppf(u), dtype=float)
+        lo, hi = self.support  # scipy's ppf may round a hair outside its own support
+        return np.clip(np.asarray(self._frozen.ppf(u), dtype=float), lo, hi)
 
     @property
     def support(self) -> tuple[float, float]:
@@ -156,6 +158,8 @@ def make_prior(name: str, spec: Mapping[str, Any]) -> Prior:
         raise PriorError(f"priors.{name}={spec!r}: must be a mapping like {{dist: uniform, "
                          "low: ..., high: ...}}")
     dist = spec.get("dist")
+    if dist != "fixed" and "value" in spec and spec["value"] is None:  # value: null = not pinned
+        spec = {k: v for k, v in spec.items() if k != "value"}
     if "value" in spec and dist in _ALLOWED and dist != "fixed":
         # ``value`` pins any prior: priors.g_inv.value=5 is one scalar override on the command
         # line, whatever distribution the prior file declares

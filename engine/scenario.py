@@ -79,7 +79,7 @@ class Options:
     false_alarm: float = 0.05
     miss: float = 0.05
     slowdown: float = 1.0
-    benchmark_grid_points: int = 121
+    benchmark_grid_points: int = 61
     benchmark_iterations: int = 40
 
 
