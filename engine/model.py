@@ -225,6 +225,44 @@ def log_compute_sota(t: ArrayLike, sota_budget_usd: ArrayLike, flop_per_usd: Arr
             + log_investment_growth(t, g_inv, switch_year, g_inv_after))
 
 
+class Paths:
+    """Both compute trajectories as affine-in-t logs, with every logarithm taken once.
+
+    ln C_m(t) = cm0 + lm t and ln C_s(t) = cs0 + lm t + investment(t); iterative searches
+    (bisection, golden section) evaluate these many times, so the parameter logs are cached here.
+    """
+
+    def __init__(self, meek_budget_usd: ArrayLike, sota_budget_usd: ArrayLike,
+                 flop_per_usd: ArrayLike, g_alg: ArrayLike, g_hw: ArrayLike, g_inv: ArrayLike,
+                 switch_year: ArrayLike = math.inf, g_inv_after: ArrayLike = 1.0) -> None:
+        log_flop = np.log(flop_per_usd)
+        self.cm0 = np.log(meek_budget_usd) + log_flop
+        self.cs0 = np.log(sota_budget_usd) + log_flop
+        self.lm = np.log(g_alg) + np.log(g_hw)
+        self.l1 = np.log(g_inv)
+        self.ts = np.asarray(switch_year, dtype=float)
+        self.constant = bool(not np.isfinite(self.ts).any() and (self.ts > 0).all())
+        self.l2 = np.log(g_inv_after)
+
+    def log_cm(self, t: ArrayLike) -> Array:
+        return self.cm0 + np.asarray(t, dtype=float) * self.lm
+
+    def log_invest(self, t: ArrayLike) -> Array:
+        t = np.asarray(t, dtype=float)
+        if self.constant:
+            return t * self.l1
+        return np.minimum(t, self.ts) * self.l1 + np.maximum(t - self.ts, 0.0) * self.l2
+
+    def log_cs(self, t: ArrayLike) -> Array:
+        return self.cs0 + np.asarray(t, dtype=float) * self.lm + self.log_invest(t)
+
+    @classmethod
+    def of(cls, p: dict[str, Any]) -> Paths:
+        return cls(p["meek_budget_usd"], p["sota_budget_usd"], p["flop_per_usd"], p["g_alg"],
+                   p["g_hw"], p["g_inv"], p.get("switch_year", math.inf),
+                   p.get("g_inv_after", 1.0))
+
+
 def loss_difference(log_c_behind: ArrayLike, log_c_ahead: ArrayLike, A: ArrayLike,
                     alpha: ArrayLike) -> Array:
     """L(C_behind) - L(C_ahead) = A C_behind^-alpha (1 - (C_ahead/C_behind)^-alpha), stably.
@@ -251,10 +289,17 @@ def loss_gap(t: ArrayLike, *, alpha: ArrayLike, A: ArrayLike, g_alg: ArrayLike, 
     _check_scalars(g_alg=g_alg, g_hw=g_hw, g_inv=g_inv, alpha=alpha, A=A,
                    meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
                    flop_per_usd=flop_per_usd)
-    lm = log_compute_meek(t, meek_budget_usd, flop_per_usd, g_alg, g_hw)
-    ls = log_compute_sota(t, sota_budget_usd, flop_per_usd, g_alg, g_hw, g_inv,
-                          switch_year, g_inv_after)
-    return loss_difference(lm, ls, A, alpha)
+    paths = Paths(meek_budget_usd, sota_budget_usd, flop_per_usd, g_alg, g_hw, g_inv,
+                  switch_year, g_inv_after)
+    return _gap(paths, t, A, alpha)
+
+
+def _gap(paths: Paths, t: ArrayLike, A: ArrayLike, alpha: ArrayLike) -> Array:
+    """Loss gap from cached paths: A C_m^-alpha (1 - (C_s/C_m)^-alpha)."""
+    t = np.asarray(t, dtype=float)
+    alpha = np.asarray(alpha, dtype=float)
+    log_ratio = (paths.cs0 - paths.cm0) + paths.log_invest(t)
+    return np.asarray(A) * np.exp(-alpha * paths.log_cm(t)) * -np.expm1(-alpha * log_ratio)
 
 
 # ----------------------------------------------------------------------------- peak and inflection
@@ -411,14 +456,15 @@ def t_below(threshold: ArrayLike, *, horizon: float = math.inf, alpha: ArrayLike
             A: ArrayLike, g_alg: ArrayLike, g_hw: ArrayLike, g_inv: ArrayLike,
             meek_budget_usd: ArrayLike, sota_budget_usd: ArrayLike, flop_per_usd: ArrayLike,
             switch_year: ArrayLike = math.inf, g_inv_after: ArrayLike = 1.0,
-            iterations: int = 200, **_ignored: Any) -> Array:
+            iterations: int = 60, **_ignored: Any) -> Array:
     """Time after the peak at which the loss gap falls back to ``threshold`` nats.
 
     The gap is strictly decreasing after t_peak (under every allowed schedule) and tends to 0,
     and gap(t) < A C_m(t)^-alpha, so the crossing lies in [t_peak, t_hi] with
     A C_m(t_hi)^-alpha = threshold. No closed form exists (a sum of two exponentials), so it is
-    found by vectorised bisection to machine precision (``iterations`` halvings, stopping when
-    the bracket no longer shrinks in float64).
+    found by vectorised Newton iteration on ln gap, safeguarded by bisection of that bracket, to a
+    step below 1e-12 of |t| (at most ``iterations`` steps; each scenario freezes when it gets there
+    and never moves again).
 
     Returns
     -------
@@ -445,25 +491,48 @@ def t_below(threshold: ArrayLike, *, horizon: float = math.inf, alpha: ArrayLike
 def _t_below(thr: Array, horizon: float, iterations: int, params: dict[str, Any]) -> Array:
     # a peak far in the past can overflow the gap there; inf still compares correctly
     tp = t_peak(**params)
-    gp = loss_gap(tp, **params)
-    log_cm0 = np.log(params["meek_budget_usd"]) + np.log(params["flop_per_usd"])
-    lm = np.log(np.asarray(params["g_alg"], dtype=float) * np.asarray(params["g_hw"], dtype=float))
+    paths = Paths.of(params)
+    A, alpha = params["A"], params["alpha"]
+    gp = _gap(paths, tp, A, alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t_hi = (np.log(np.asarray(params["A"], dtype=float) / thr) / np.asarray(params["alpha"])
-                - log_cm0) / lm
+        t_hi = (np.log(np.asarray(A, dtype=float) / thr) / np.asarray(alpha)
+                - paths.cm0) / paths.lm
         ok = (gp > thr) & np.isfinite(tp)
         lo = np.where(ok, tp, 0.0)
         hi = np.where(ok, np.maximum(t_hi, tp), 1.0)
-    lo, hi = np.broadcast_arrays(lo, hi)
-    lo, hi = lo.copy(), hi.copy()
+    lo, hi = (x.copy() for x in np.broadcast_arrays(lo, hi))
+    alpha = np.asarray(alpha, dtype=float)
+    log_thr = np.log(thr)
+    x = hi.copy()
+    done = ~ok
     for _ in range(iterations):
+        # Newton on h(t) = ln gap(t) - ln thr, safeguarded by the bracket [lo, hi] that bisection
+        # keeps; each scenario freezes once its step is at rounding level, so its answer never
+        # depends on which other scenarios share the array.
+        log_ratio = (paths.cs0 - paths.cm0) + paths.log_invest(x)
+        em = np.asarray(A) * np.exp(-alpha * paths.log_cm(x))
+        shrink = np.exp(-alpha * log_ratio)
+        gap = em * -np.expm1(-alpha * log_ratio)
+        rate = paths.lm + (paths.l1 if paths.constant else np.where(x < paths.ts, paths.l1,
+                                                                        paths.l2))
+        dgap = alpha * em * (rate * shrink - paths.lm)
+        h = np.log(np.where(gap > 0, gap, np.inf)) - log_thr  # gap <= 0 counts as below
+        h = np.where(gap > 0, h, -np.inf)
+        above = h > 0
+        lo = np.where(above & ~done, x, lo)
+        hi = np.where(~above & ~done, x, hi)
+        newton = x - h * gap / dgap
         mid = 0.5 * (lo + hi)
-        if np.all((mid == lo) | (mid == hi)):
+        tiny = np.abs(newton - x) <= 1e-12 * np.maximum(np.abs(x), 1.0)
+        collapsed = (mid == lo) | (mid == hi)
+        inside = (newton >= lo) & (newton <= hi)
+        step = np.where(h == 0, x, np.where(tiny | inside, newton, mid))
+        step = np.where(collapsed & ~tiny & (h != 0), mid, step)
+        x = np.where(done, x, step)
+        done = done | (h == 0) | tiny | collapsed
+        if done.all():
             break
-        above = loss_gap(mid, **params) > thr
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-    out = 0.5 * (lo + hi)
+    out = x
     return np.where(ok & (out <= horizon), out, np.nan)
 
 
@@ -588,11 +657,15 @@ def benchmark_gap(t: ArrayLike, *, steps: ArrayLike = 1, alpha: ArrayLike, A: Ar
     _check_scalars(alpha=alpha, A=A, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv,
                    meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
                    flop_per_usd=flop_per_usd)
-    lm = log_compute_meek(t, meek_budget_usd, flop_per_usd, g_alg, g_hw)
-    ls = log_compute_sota(t, sota_budget_usd, flop_per_usd, g_alg, g_hw, g_inv, switch_year,
-                          g_inv_after)
-    return 100.0 * (benchmark_score(loss(ls, A, alpha, L0), steps)
-                    - benchmark_score(loss(lm, A, alpha, L0), steps))
+    paths = Paths(meek_budget_usd, sota_budget_usd, flop_per_usd, g_alg, g_hw, g_inv,
+                  switch_year, g_inv_after)
+    return _benchmark_gap(paths, t, steps, A, alpha, L0)
+
+
+def _benchmark_gap(paths: Paths, t: ArrayLike, steps: ArrayLike, A: ArrayLike,
+                   alpha: ArrayLike, L0: ArrayLike) -> Array:
+    return 100.0 * (benchmark_score(loss(paths.log_cs(t), A, alpha, L0), steps)
+                    - benchmark_score(loss(paths.log_cm(t), A, alpha, L0), steps))
 
 
 def benchmark_peak(*, horizon: float, steps: ArrayLike = 1, grid_points: int = 401,
@@ -617,18 +690,20 @@ def benchmark_peak(*, horizon: float, steps: ArrayLike = 1, grid_points: int = 4
     if not (math.isfinite(horizon) and horizon > 0):
         raise ValueError(f"horizon={horizon!r} must be a finite number > 0")
     grid = np.linspace(0.0, horizon, grid_points)
-    p = {k: np.asarray(v, dtype=float)[..., None] for k, v in params.items()}
-    steps_b = np.asarray(steps, dtype=float)[..., None]
-    values = benchmark_gap(grid, steps=steps_b, **p)
+    _check_scalars(**{k: v for k, v in params.items() if k != "L0"})
+    flat = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    col = {k: v[..., None] for k, v in flat.items()}
+    steps0 = np.asarray(steps, dtype=float)
+    steps_col = steps0 if steps0.ndim == 0 else steps0[..., None]
+    values = _benchmark_gap(Paths.of(col), grid, steps_col, col["A"], col["alpha"], col["L0"])
     idx = np.argmax(np.where(np.isnan(values), -np.inf, values), axis=-1)
     dt = grid[1] - grid[0]
     a = np.clip(grid[idx] - dt, 0.0, horizon)
     b = np.clip(grid[idx] + dt, 0.0, horizon)
-    p0 = {k: v[..., 0] for k, v in p.items()}
-    steps0 = steps_b[..., 0]
+    paths = Paths.of(flat)
 
     def f(x: Array) -> Array:
-        return benchmark_gap(x, steps=steps0, **p0)
+        return _benchmark_gap(paths, x, steps0, flat["A"], flat["alpha"], flat["L0"])
 
     invphi = (math.sqrt(5.0) - 1.0) / 2.0
     c = b - invphi * (b - a)

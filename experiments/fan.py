@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 def run(cfg: DictConfig) -> None:
     s, attrs = settings(cfg)
     out = run_dir()
-    lazy = evaluate.scenarios(s.design, s.priors, s.t, series=s.series, options=s.options,
-                              chunk_size=s.chunk_size, start_year=s.start_year, attrs=attrs)
     with cluster.connect(s.cluster):
-        ds = evaluate.compute(lazy, progress=sys.stdout.isatty())
+        ds = evaluate.run(s.design, s.priors, s.t, series=s.series, options=s.options,
+                          chunk_size=s.chunk_size, start_year=s.start_year, attrs=attrs,
+                          progress=sys.stdout.isatty())
     io.save_netcdf(ds, out / "scenarios.nc")
     io.save_netcdf(plots.fan_quantiles(ds, s.series), out / "fan.nc")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dask
 import numpy as np
 import pytest
 import xarray as xr
@@ -51,6 +52,16 @@ def test_chunk_size_and_scheduler_do_not_change_a_bit(priors):
         xr.testing.assert_identical(lazy(priors, design, chunk).compute(scheduler=sched), ref)
 
 
+@pytest.mark.parametrize("scheduler", ["threads", "sync", "processes"])
+def test_run_in_memory_equals_lazy_dataset(priors, scheduler):
+    design = make_design("lhs", 1500, 10, seed=14)
+    ref = lazy(priors, design, 1500).compute(scheduler="sync")
+    with dask.config.set(scheduler=scheduler, num_workers=2):
+        got = evaluate.run(design, priors, T, series=SERIES, chunk_size=333, start_year=2025.0,
+                           attrs={"seed": design.seed})
+    xr.testing.assert_identical(got, ref)
+
+
 def test_same_seed_same_dataset_other_seed_other_dataset(priors):
     a = lazy(priors, make_design("mc", 500, 10, seed=1), 128).compute()
     b = lazy(priors, make_design("mc", 500, 10, seed=1), 128).compute()
@@ -66,7 +77,8 @@ def test_local_cluster_on_loopback_gives_the_threaded_dataset(priors):
     with cluster.connect(spec) as client:
         assert client is not None and all(
             addr.startswith("tcp://127.0.0.1") for addr in client.scheduler_info()["workers"])
-        got = evaluate.compute(lazy(priors, design, 200))
+        got = evaluate.run(design, priors, T, series=SERIES, chunk_size=200,
+                           start_year=2025.0, attrs={"seed": design.seed})
     xr.testing.assert_identical(got, ref)
 
 
