@@ -113,3 +113,147 @@ def save(fig_or_ax: Figure | Axes, path: str | os.PathLike[str], dpi: int = 120)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
     plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+
+def _param_labels(idx: xr.Dataset) -> list[str]:
+    return [str(p) for p in idx["parameter"].values]
+
+
+def sobol_bars(idx: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
+    """S1 and ST of one output per parameter, with their bootstrap half-widths."""
+    ax = _axes(ax)
+    sel = idx.sel(output=output)
+    y = np.arange(idx.sizes["parameter"])
+    h = 0.38
+    ax.barh(y - h / 2, sel["S1"], h, xerr=sel["S1_conf"], color="C0", label="S1 (alone)",
+            capsize=2)
+    ax.barh(y + h / 2, sel["ST"], h, xerr=sel["ST_conf"], color="C1",
+            label="ST (with interactions)", capsize=2)
+    ax.set_yticks(y, _param_labels(idx))
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.6)
+    ax.set_xlim(min(-0.05, float(np.nanmin(sel["S1"] - sel["S1_conf"])) - 0.02), 1.05)
+    ax.set_xlabel("Sobol' index (share of output variance)")
+    title = str(sel["output_label"].values) if "output_label" in idx else output
+    share = float(sel["defined_share"]) if "defined_share" in idx else 1.0
+    if share < 1:
+        title += f"\n(where defined: {share:.1%} of scenarios)"
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def sobol_overview(idx: xr.Dataset, outputs: Sequence[str] | None = None) -> Figure:
+    """One panel of S1/ST bars per output."""
+    outputs = list(outputs if outputs is not None else idx["output"].values)
+    cols = 3
+    rows = -(-len(outputs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 0.32 * idx.sizes["parameter"] *
+                                                  rows + 1.6 * rows), layout="constrained",
+                             squeeze=False)
+    for ax, name in zip(axes.ravel(), outputs, strict=False):
+        sobol_bars(idx, name, ax=ax)
+    for ax in axes.ravel()[len(outputs):]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=8, loc="lower right")
+    n = idx.attrs.get("N")
+    fig.suptitle(f"Sobol' indices with {idx.attrs.get('conf_level', 0.95):.0%} bootstrap "
+                 f"intervals (N = {n:,} base rows)" if n else "Sobol' indices")
+    return fig
+
+
+def sobol_over_time(idx: xr.Dataset, series: str, q: xr.Dataset | None = None) -> Figure:
+    """S1(t) as stacked areas (the rest is interactions) and ST(t) as lines, for one series."""
+    sel = idx.sel(series=series)
+    t = idx["t"].values
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True, layout="constrained")
+    s1 = np.clip(sel["S1_t"].transpose("parameter", "t").values, 0, None)
+    labels = _param_labels(idx)
+    colors = [f"C{i % 10}" for i in range(len(labels))]
+    ax1.stackplot(t, s1, labels=labels, colors=colors, alpha=0.85)
+    rest = np.clip(1 - s1.sum(axis=0), 0, None)
+    ax1.fill_between(t, s1.sum(axis=0), s1.sum(axis=0) + rest, color="0.85", hatch="//",
+                     edgecolor="0.6", lw=0, label="interactions (1 - sum S1)")
+    ax1.set_ylim(0, 1.02)
+    ax1.set_ylabel("first-order index S1 (stacked)")
+    ax1.set_title(f"What drives the {series.replace('_', ' ')} over time")
+    ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    for i, name in enumerate(labels):
+        st = sel["ST_t"].sel(parameter=name).values
+        conf = sel["ST_t_conf"].sel(parameter=name).values
+        ax2.plot(t, st, color=colors[i], label=name)
+        ax2.fill_between(t, st - conf, st + conf, color=colors[i], alpha=0.15, lw=0)
+    ax2.set_ylabel("total-order index ST")
+    ax2.set_xlabel("years from start [yr]")
+    ax2.set_ylim(0, 1.02)
+    ax1.grid(alpha=0.3)
+    ax2.grid(alpha=0.3)
+    return fig
+
+
+def convergence(idx: xr.Dataset, output: str) -> Figure:
+    """S1 and ST of one output on nested prefixes of the design, with their intervals."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True, layout="constrained")
+    n = idx["n_base"].values
+    for ax, key in zip(axes, ("S1", "ST"), strict=True):
+        for i, name in enumerate(_param_labels(idx)):
+            v = idx[f"{key}_conv"].sel(output=output, parameter=name).values
+            c = idx[f"{key}_conf_conv"].sel(output=output, parameter=name).values
+            ax.errorbar(n * (1 + 0.02 * (i - idx.sizes["parameter"] / 2)), v, yerr=c,
+                        marker="o", ms=3, capsize=2, label=name, color=f"C{i % 10}")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base rows N")
+        ax.set_title(f"{key} of {output}")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("Sobol' index")
+    axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.suptitle("Convergence: indices and bootstrap intervals at N/8, N/4, N/2, N")
+    return fig
+
+
+def scatter_grid(ds: xr.Dataset, outcome: str, parameters: Sequence[str],
+                 max_points: int = 4000) -> Figure:
+    """The outcome against each uncertain parameter (a thinned sample of scenarios)."""
+    cols = 4
+    rows = -(-len(parameters) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.9 * rows), sharey=True,
+                             layout="constrained", squeeze=False)
+    stride = max(1, ds.sizes["scenario"] // max_points)
+    sub = ds.isel(scenario=slice(None, None, stride))
+    y = sub[outcome].values
+    for ax, name in zip(axes.ravel(), parameters, strict=False):
+        x = sub[name].values
+        ax.scatter(x, y, s=2, alpha=0.35, color="C0", rasterized=True)
+        if np.all(x > 0) and x.max() / x.min() > 50:
+            ax.set_xscale("log")
+        ax.set_xlabel(label(ds[name]), fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(label(ds[outcome]), fontsize=8)
+    for ax in axes.ravel()[len(parameters):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{ds[outcome].attrs.get('long_name', outcome)} against each uncertain "
+                 f"parameter ({y.size:,} scenarios)")
+    return fig
+
+
+def morris_chart(mo: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
+    """Morris screening: mu* (importance) against sigma (non-linearity and interactions)."""
+    ax = _axes(ax)
+    sel = mo.sel(output=output)
+    ax.errorbar(sel["mu_star"], sel["sigma"], xerr=sel["mu_star_conf"], fmt="o", capsize=2)
+    for name in mo["parameter"].values:
+        ax.annotate(str(name), (float(sel["mu_star"].sel(parameter=name)),
+                                float(sel["sigma"].sel(parameter=name))),
+                    textcoords="offset points", xytext=(4, 4), fontsize=8)
+    lim = float(max(sel["mu_star"].max(), sel["sigma"].max())) * 1.1 or 1.0
+    ax.plot([0, lim], [0, lim], color="0.6", ls="--", lw=0.8, label="sigma = mu*")
+    ax.set_xlabel(f"mu* (mean |elementary effect|) [{mo['mu_star'].attrs.get('units', '')}]")
+    ax.set_ylabel("sigma (spread of effects)")
+    ax.set_title(f"Morris screening of {output}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
