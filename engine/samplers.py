@@ -125,6 +125,30 @@ class Design:
         return rows[start - b0 * self.block: stop - b0 * self.block]
 
 
+@dataclass(frozen=True, eq=False)
+class GivenDesign:
+    """A design handed over as a whole matrix in [0, 1]^d (e.g. a Morris trajectory set)."""
+
+    kind: str
+    unit: NDArray[np.float64]
+    seed: int | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.unit.shape[0])
+
+    @property
+    def rows(self) -> int:
+        return int(self.unit.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.unit.shape[1])
+
+    def unit_rows(self, start: int, stop: int) -> NDArray[np.float64]:
+        return self.unit[start:stop]
+
+
 def make_design(kind: str, n: int, d: int, seed: int | None, *,
                 second_order: bool = True) -> Design:
     """Check the sampler settings and return the :class:`Design`.
