@@ -569,6 +569,23 @@ def inference_gap(t: ArrayLike, *, alpha: ArrayLike, A: ArrayLike, g_alg: ArrayL
     return np.maximum(loss_difference(li, ls, A, alpha), 0.0)
 
 
+def inference_benchmark_gap(t: ArrayLike, *, steps: ArrayLike = 1, alpha: ArrayLike,
+                            A: ArrayLike, L0: ArrayLike, g_alg: ArrayLike, g_hw: ArrayLike,
+                            g_inv: ArrayLike, g_inf: ArrayLike, sota_budget_usd: ArrayLike,
+                            flop_per_usd: ArrayLike, price_per_token_usd: ArrayLike,
+                            switch_year: ArrayLike = math.inf, g_inv_after: ArrayLike = 1.0,
+                            **_ignored: Any) -> Array:
+    """max(perf(L_sota)^p - perf(L_inf)^p, 0) in percentage points: the benchmark points a user
+    at a fixed price per token trails the frontier by."""
+    li = log_compute_inference(t, flop_per_usd=flop_per_usd,
+                               price_per_token_usd=price_per_token_usd, g_hw=g_hw, g_inf=g_inf,
+                               g_alg=g_alg)
+    ls = log_compute_sota(t, sota_budget_usd, flop_per_usd, g_alg, g_hw, g_inv, switch_year,
+                          g_inv_after)
+    return np.maximum(100.0 * (benchmark_score(loss(ls, A, alpha, L0), steps)
+                               - benchmark_score(loss(li, A, alpha, L0), steps)), 0.0)
+
+
 def t_inference_catchup(*, g_alg: ArrayLike, g_hw: ArrayLike, g_inv: ArrayLike,
                         g_inf: ArrayLike, sota_budget_usd: ArrayLike, flop_per_usd: ArrayLike,
                         price_per_token_usd: ArrayLike, switch_year: ArrayLike = math.inf,

@@ -74,6 +74,11 @@ class Prior:
             self.params["low"], self.params["high"])
         return (float(lo), float(hi))
 
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The declaration that rebuilds this prior with :func:`make_prior`."""
+        return {"dist": self.dist, **self.params}
+
     def describe(self) -> str:
         args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
         return f"{self.dist}({args})"

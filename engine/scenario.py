@@ -52,6 +52,7 @@ SERIES: dict[str, tuple[str, str]] = {
     "inference_gap": ("nats", "inference gap at a fixed token price"),
     "benchmark_gap": ("pp", "benchmark gap (frontier minus meek)"),
     "tokens_to_distinguish": ("tokens", "tokens to tell the models apart"),
+    "inference_benchmark_gap": ("pp", "benchmark gap of a fixed-price user behind the frontier"),
 }
 
 
@@ -190,4 +191,7 @@ def evaluate(params: Mapping[str, NDArray[np.float64]], t: NDArray[np.float64], 
                     slowdown=options.slowdown))
         if "inference_gap" in series:
             out["inference_gap"] = masked(model.inference_gap(tt, **col))
+        if "inference_benchmark_gap" in series:
+            out["inference_benchmark_gap"] = masked(model.inference_benchmark_gap(
+                tt, steps=options.steps, **col))
     return out
