@@ -151,6 +151,29 @@ def load_priors(specs: Any, model: str) -> dict[str, Prior]:
     return priors
 
 
+#: The only modules a ``_target_`` may name (this project's own components).
+TARGET_PREFIXES = ("engine.", "experiments.")
+
+
+def check_targets(node: Any, path: str = "") -> None:
+    """Refuse any Hydra ``_target_`` outside this project: configs must not name other callables.
+
+    The engine never calls hydra.utils.instantiate on user input; this check makes sure a config
+    cannot smuggle in, say, ``os.system`` for a future caller that would.
+    """
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key == "_target_" and not (isinstance(value, str)
+                                          and value.startswith(TARGET_PREFIXES)):
+                raise ConfigError(f"{where}={value!r}: only this project's components "
+                                  f"({', '.join(p + '*' for p in TARGET_PREFIXES)}) may be built")
+            check_targets(value, where)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            check_targets(value, f"{path}[{i}]")
+
+
 def load(cfg: Mapping[str, Any]) -> Settings:
     """Check a resolved configuration (a plain dict) and return :class:`Settings`.
 
@@ -159,6 +182,7 @@ def load(cfg: Mapping[str, Any]) -> Settings:
     ConfigError
         On the first problem found, naming the key and the value.
     """
+    check_targets(cfg)
     model = _choice("model.name", _get(cfg, "model.name", "meek"), MODELS)
     priors = load_priors(_get(cfg, "priors"), model)
     seed = _int("seed", _get(cfg, "seed"), 0)
