@@ -57,7 +57,9 @@ def _indices_for(y: NDArray, d: int, second_order: bool, **kw: Any
 def sobol_dataset(outputs: Mapping[str, NDArray[np.float64]], parameters: Sequence[str], *,
                   second_order: bool, num_resamples: int, conf_level: float, seed: int,
                   series: Mapping[str, NDArray[np.float64]] | None = None,
-                  t: NDArray[np.float64] | None = None, long_names: Mapping[str, str] = {},
+                  t: NDArray[np.float64] | None = None,
+                  series_results: Mapping[str, SobolResult] | None = None,
+                  long_names: Mapping[str, str] = {},
                   attrs: Mapping[str, Any] | None = None) -> xr.Dataset:
     """Sobol' indices of scalar outputs (with convergence) and of series at every time point.
 
@@ -141,19 +143,21 @@ def sobol_dataset(outputs: Mapping[str, NDArray[np.float64]], parameters: Sequen
                               "n_base": levels_n}
     if second_order:
         coords["parameter_j"] = list(parameters)
-    if series:
+    results = dict(series_results or {})
+    for key, values in (series or {}).items():
+        block_ok = split_defined(np.where(np.isfinite(values).all(axis=1), 0.0, np.nan), d,
+                                 second_order)[1]
+        sub = take_blocks(values, block_ok, d, second_order)
+        # the BA rows are not needed for S1 and ST: drop them (SALib's d + 2 layout)
+        results[key] = sobol_indices(_first_total_rows(sub, d, second_order), d,
+                                     second_order=False, **kw)
+    if results:
         if t is None:
             raise ValueError("t is required with series")
-        keys = list(series)
+        keys = list(results)
         s1t, s1tc, stt, sttc = (np.empty((len(keys), len(t), d)) for _ in range(4))
         for i, key in enumerate(keys):
-            values = series[key]
-            block_ok = split_defined(np.where(np.isfinite(values).all(axis=1), 0.0, np.nan), d,
-                                     second_order)[1]
-            sub = take_blocks(values, block_ok, d, second_order)
-            # the BA rows are not needed for S1 and ST: drop them (SALib's d + 2 layout)
-            res = sobol_indices(_first_total_rows(sub, d, second_order), d,
-                                second_order=False, **kw)
+            res = results[key]
             s1t[i], s1tc[i], stt[i], sttc[i] = res.S1, res.S1_conf, res.ST, res.ST_conf
         tdims = ("series", "t", "parameter")
         data["S1_t"] = (tdims, s1t, {"long_name": "first-order index over time", "units": "1"})

@@ -53,6 +53,19 @@ class Settings:
     series: tuple[str, ...]
     cluster: Cluster
     section: dict[str, Any] = field(default_factory=dict)
+    output_format: str = "auto"
+    max_memory_bytes: float = 2e9
+    max_series_bytes: float = 4e9
+    stream_chunk_size: int = 65536
+    resume: bool = False
+
+    def streams(self, n_series: int) -> bool:
+        """Whether this run goes to Zarr chunk by chunk instead of an in-memory Dataset."""
+        if self.output_format != "auto":
+            return self.output_format == "zarr"
+        from engine.evaluate import estimated_bytes
+        return estimated_bytes(self.design.rows, 40, len(self.t), n_series) > \
+            self.max_memory_bytes
 
     @property
     def uncertain(self) -> list[str]:
@@ -238,8 +251,21 @@ def load(cfg: Mapping[str, Any]) -> Settings:
         timeout_s=_float("cluster.timeout_s", cl.get("timeout_s", 10.0), positive=True),
         dashboard_address=str(cl.get("dashboard_address", "127.0.0.1:8787")),
     )
+    out_cfg = _get(cfg, "output", {}) or {}
+    output_format = _choice("output.format", out_cfg.get("format", "auto"),
+                            ("auto", "netcdf", "zarr"))
+    max_memory = _float("output.max_memory_bytes", out_cfg.get("max_memory_bytes", 2e9),
+                        positive=True)
+    max_series = _float("output.max_series_bytes", out_cfg.get("max_series_bytes", 4e9),
+                        positive=True)
+    stream_chunk = _int("stream_chunk_size", _get(cfg, "stream_chunk_size", 65536), 1)
+    resume = _get(cfg, "resume", False)
+    if not isinstance(resume, bool):
+        raise ConfigError(f"resume={resume!r}: must be true or false")
     task = _get(cfg, "task", "summary")
     section = dict(_get(cfg, task, {}) or {}) if isinstance(task, str) else {}
     return Settings(model=model, priors=priors, design=design, seed=seed, chunk_size=chunk_size,
                     t=t, start_year=start_year, options=options, series=tuple(series),
-                    cluster=cluster, section=section)
+                    cluster=cluster, section=section, output_format=output_format,
+                    max_memory_bytes=max_memory, max_series_bytes=max_series,
+                    stream_chunk_size=stream_chunk, resume=resume)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
 import time
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -247,3 +249,177 @@ def _report(out: xr.Dataset, elapsed: float) -> None:
                 log.warning("%d scenarios undefined: %s", count, DOMAIN_REASONS[code])
 
 
+
+
+# ----------------------------------------------------------------------------- streaming to Zarr
+
+
+def estimated_bytes(rows: int, n_scalars: int, steps: int, n_series: int) -> int:
+    """Bytes an in-memory Dataset of this size would take."""
+    return int(rows) * 8 * (int(n_scalars) + int(steps) * int(n_series))
+
+
+def _sub_rows(design: Design, rows: int) -> int:
+    """Sub-block size that holds whole Saltelli blocks (so Sobol reducers see whole blocks)."""
+    block = getattr(design, "block", 1)
+    return max(block, (rows // block) * block)
+
+
+def _stream_block(store: str, design: Design, priors: Mapping[str, Prior],
+                  t: NDArray[np.float64], start: int, stop: int, keep: tuple[str, ...],
+                  reduce_series: tuple[str, ...], options: scenario.Options, model: str,
+                  reducers: Mapping[str, Any], marker: str) -> dict[str, dict[str, NDArray]]:
+    """One chunk: evaluate, write its region of the Zarr store, return reducer partials."""
+    import zarr
+
+    from engine import reducers as red
+
+    params = map_to_priors(design.unit_rows(start, stop), priors)
+    n = stop - start
+    out: dict[str, NDArray] = {}
+
+    def put(part: Mapping[str, NDArray], s0: int, s1: int) -> None:
+        for name, values in part.items():
+            if name not in out:
+                out[name] = np.empty((n, *values.shape[1:]), dtype=values.dtype)
+            out[name][s0:s1] = values
+
+    if model != "meek":
+        from engine import testfunctions
+        out.update(params)
+        out["y"] = testfunctions.evaluate(model, params)
+    else:
+        for s0 in range(0, n, OUTCOME_ROWS):
+            s1 = min(s0 + OUTCOME_ROWS, n)
+            put(scenario.evaluate({k: v[s0:s1] for k, v in params.items()}, t, options=options),
+                s0, s1)
+        out.update(params)
+    partials: dict[str, dict[str, NDArray]] = {}
+    needed = tuple(dict.fromkeys(keep + reduce_series))
+    if needed:
+        sub = _sub_rows(design, SUB_ROWS)
+        for s0 in range(0, n, sub):
+            s1 = min(s0 + sub, n)
+            part = scenario.evaluate({k: v[s0:s1] for k, v in params.items()}, t,
+                                     series=needed, options=options, outcomes=False)
+            for key, reducer in reducers.items():
+                if isinstance(reducer, red.FanHistogram):
+                    p = reducer.partial(part)
+                else:  # SobolSeries of one named series
+                    name, sob = reducer
+                    p = {f"{name}:{k}": v for k, v in sob.partial(part[name],
+                                                                  start + s0).items()}
+                partials[key] = red.add(partials.get(key), p)
+            put({k: part[k] for k in keep}, s0, s1)
+    group = zarr.open_group(store, mode="r+")
+    for name, values in out.items():
+        if name in group:
+            group[name][start:stop] = values
+    flat = {f"{key}|{name}": v for key, p in partials.items() for name, v in p.items()}
+    tmp = marker + ".partial.npz"
+    np.savez(tmp, **flat)
+    os.replace(tmp, marker)
+    return partials
+
+
+def _load_marker(marker: str) -> dict[str, dict[str, NDArray]]:
+    partials: dict[str, dict[str, NDArray]] = {}
+    with np.load(marker) as data:
+        for key in data.files:
+            group, name = key.split("|", 1)
+            partials.setdefault(group, {})[name] = data[key]
+    return partials
+
+
+def _add_all(*parts: dict[str, dict[str, NDArray]]) -> dict[str, dict[str, NDArray]]:
+    from engine.reducers import add
+    total: dict[str, dict[str, NDArray]] = {}
+    for part in parts:
+        for key, p in part.items():
+            total[key] = add(total.get(key), p)
+    return total
+
+
+def stream(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], store: Path, *,
+           keep_series: Sequence[str] = (), reducers: Mapping[str, Any] | None = None,
+           options: scenario.Options = scenario.Options(), chunk_size: int = 65536,
+           start_year: float = 0.0, model: str = "meek",
+           attrs: Mapping[str, Any] | None = None, resume: bool = False,
+           progress: bool = False) -> dict[str, dict[str, NDArray]]:
+    """Evaluate every scenario chunk by chunk into a Zarr store, reducing series on the way.
+
+    Nothing of size N x T is ever held: each Dask task evaluates one chunk, writes its region of
+    the store (parameters, outcomes and ``keep_series``) and returns the partial sums of the
+    ``reducers`` (a FanHistogram, or ``(series name, SobolSeries)`` pairs), which are added up
+    pairwise. The store is built as ``<store>.partial`` with one marker per finished chunk and
+    renamed to ``store`` only when complete; ``resume=True`` skips the chunks whose markers
+    exist (same configuration required), and gives the same bits as an uninterrupted run.
+
+    Returns
+    -------
+    dict
+        The summed partials of each reducer.
+    """
+    import hashlib
+    import shutil
+
+    import zarr
+
+    t = np.asarray(t, dtype=float)
+    keep = tuple(keep_series)
+    reducers = dict(reducers or {})
+    reduce_series: list[str] = []
+    for reducer in reducers.values():
+        reduce_series += list(reducer.names) if hasattr(reducer, "names") else [reducer[0]]
+    block = getattr(design, "block", 1)
+    chunk_size = max(block, (chunk_size // block) * block)  # whole Saltelli blocks per chunk
+    meta = _layout(priors, keep, options, model)
+    partial_store = Path(str(store) + ".partial")
+    fingerprint = hashlib.sha256(repr((
+        design.kind, design.n, design.seed, getattr(design, "second_order", None),
+        sorted((k, p.describe()) for k, p in priors.items()), t.tolist(), keep,
+        sorted(reduce_series), options, chunk_size, model)).encode()).hexdigest()
+    markers = partial_store / ".meek_chunks"
+    if Path(store).exists():
+        raise FileExistsError(f"output store {str(store)!r} exists already")
+    fresh = not (resume and partial_store.exists())
+    if not fresh:
+        found = zarr.open_group(str(partial_store), mode="r").attrs.get("meek_fingerprint")
+        if found != fingerprint:
+            raise ValueError(f"resume=true: {str(partial_store)!r} was started with another "
+                             "configuration; remove it or run without resume")
+    else:
+        if partial_store.exists():
+            shutil.rmtree(partial_store)
+        template = {name: da.zeros((design.rows, len(t)) if is_series else (design.rows,),
+                                   dtype=dtype, chunks=(chunk_size, len(t)) if is_series
+                                   else (chunk_size,))
+                    for name, (is_series, dtype, _, _) in meta.items()}
+        ds = _dataset(template, meta, design, priors, t, start_year,
+                      {**(attrs or {}), "meek_fingerprint": fingerprint})
+        ds.to_zarr(str(partial_store), mode="w", compute=False, consolidated=False,
+                   zarr_format=2)
+        markers.mkdir()
+    started = time.perf_counter()
+    done, tasks = [], []
+    for i, (a, b) in enumerate(chunk_bounds(design.rows, chunk_size)):
+        marker = str(markers / f"chunk_{i:07d}.npz")
+        if os.path.exists(marker):
+            done.append(_load_marker(marker))
+            continue
+        tasks.append(dask.delayed(_stream_block, pure=False)(
+            str(partial_store), design, dict(priors), t, a, b, keep, tuple(reduce_series),
+            options, model, reducers, marker))
+    log.info("%d chunks to evaluate, %d done before", len(tasks), len(done))
+    while len(tasks) > 1:  # pairwise tree: partials are freed as soon as they are added
+        tasks = [dask.delayed(_add_all)(*tasks[i:i + 2]) for i in range(0, len(tasks), 2)]
+    with _progress(progress):
+        computed = dask.compute(*tasks)
+    total = _add_all(*computed, *done)
+    shutil.rmtree(markers)
+    zarr.consolidate_metadata(str(partial_store))
+    os.replace(partial_store, store)
+    elapsed = time.perf_counter() - started
+    log.info("streamed %d scenarios to %s in %.2f s (%.0f scenarios/s)", design.rows, store,
+             elapsed, design.rows / max(elapsed, 1e-9))
+    return total

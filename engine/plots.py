@@ -43,17 +43,35 @@ def fan_quantiles(ds: xr.Dataset, names: Sequence[str],
     Uses the inverted-CDF definition (an actual sample value, no interpolation), so series that
     hold inf (tokens where the gap is zero) stay meaningful. NaN scenarios are skipped.
     """
+    values = {name: np.nanquantile(ds[name].transpose("scenario", "t").values, list(quantiles),
+                                   axis=0, method="inverted_cdf") for name in names}
+    return fan_dataset(values, ds, quantiles, {"quantile_method": "exact (inverted CDF)"})
+
+
+def fan_dataset(values: dict[str, np.ndarray], like: xr.Dataset,
+                quantiles: Sequence[float] = FAN_QUANTILES,
+                attrs: dict[str, object] | None = None) -> xr.Dataset:
+    """A quantile Dataset (quantile, t) from arrays, with attrs and coords taken from ``like``.
+
+    Entries named ``<series>_error_bound`` (t,) become that variable's stated error bound.
+    """
     out = {}
-    for name in names:
-        arr = ds[name].transpose("scenario", "t").values
-        q = np.nanquantile(arr, list(quantiles), axis=0, method="inverted_cdf")
-        out[name] = xr.DataArray(q, dims=("quantile", "t"), attrs=dict(ds[name].attrs))
-    coords = {"quantile": list(quantiles), "t": ds["t"]}
-    if "year" in ds.coords:
-        coords["year"] = ds["year"]
+    for name, q in values.items():
+        if name.endswith("_error_bound"):
+            continue
+        out[name] = xr.DataArray(q, dims=("quantile", "t"), attrs=dict(like[name].attrs))
+        bound = values.get(f"{name}_error_bound")
+        if bound is not None:
+            out[f"{name}_error_bound"] = xr.DataArray(bound, dims=("t",), attrs={
+                "units": like[name].attrs.get("units", ""),
+                "long_name": f"largest error of the {name} quantiles"})
+    coords = {"quantile": list(quantiles), "t": like["t"]}
+    if "year" in like.coords:
+        coords["year"] = like["year"]
     res = xr.Dataset(out, coords=coords)
-    res.attrs.update(ds.attrs)
-    res.attrs["n_scenarios"] = int(ds.sizes["scenario"])
+    res.attrs.update({k: v for k, v in like.attrs.items()})
+    res.attrs["n_scenarios"] = int(like.sizes["scenario"])
+    res.attrs.update(attrs or {})
     return res
 
 

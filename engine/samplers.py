@@ -101,10 +101,8 @@ class Design:
             if not blocks:
                 return np.empty((0, self.d))
             return np.concatenate(blocks)[start - first * MC_BLOCK: stop - first * MC_BLOCK]
-        if self.kind == "lhs":  # strata permutations need the whole n: generated whole
-            full = qmc.LatinHypercube(d=self.d, rng=np.random.default_rng(self.seed)).random(
-                self.n)
-            return full[start:stop]
+        if self.kind == "lhs":
+            return _lhs_rows(self.n, self.d, self.seed or 0, start, stop)
         with warnings.catch_warnings():
             # a chunk need not be a power of two; the whole design is (make_design checks)
             warnings.filterwarnings("ignore", message="The balance properties of Sobol")
@@ -147,6 +145,48 @@ class GivenDesign:
 
     def unit_rows(self, start: int, stop: int) -> NDArray[np.float64]:
         return self.unit[start:stop]
+
+
+def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64 finaliser: a fast, well-mixing bijection of 64-bit integers."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def permute(i: NDArray[np.int64], n: int, keys: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """A seeded random permutation of range(n), evaluated at indices i without building it.
+
+    A balanced Feistel network on the smallest even number of bits covering n is a bijection of
+    [0, 2^bits); cycle-walking (re-applying it until the value falls below n) restricts it to a
+    bijection of [0, n). So any chunk of a Latin hypercube can be generated on its own.
+    """
+    half = max(1, (int(n - 1).bit_length() + 1) // 2)
+    mask = np.uint64((1 << half) - 1)
+    x = np.asarray(i, dtype=np.uint64)
+    todo = np.ones(x.shape, dtype=bool)
+    with np.errstate(over="ignore"):
+        while todo.any():
+            left, right = x[todo] >> np.uint64(half), x[todo] & mask
+            for key in keys:
+                left, right = right, left ^ (_mix(right ^ key) & mask)
+            x[todo] = (left << np.uint64(half)) | right
+            todo = x >= np.uint64(n)
+    return x.astype(np.int64)
+
+
+def _lhs_rows(n: int, d: int, seed: int, start: int, stop: int) -> NDArray[np.float64]:
+    """Rows [start, stop) of a Latin hypercube of n points: in every column each of the n
+    strata [k/n, (k+1)/n) holds exactly one point (stratum = a seeded permutation of the row,
+    position inside it uniform from seeded blocks, as for Monte Carlo)."""
+    rows = np.arange(start, stop, dtype=np.int64)
+    out = np.empty((stop - start, d))
+    jitter = Design("mc", n, d, None if seed is None else seed + 0x5EED).unit_rows(start, stop)
+    for j in range(d):
+        keys = np.random.default_rng([seed, 0x1A5, j]).integers(
+            0, 2**63, size=4, dtype=np.uint64)
+        out[:, j] = (permute(rows, n, keys) + jitter[:, j]) / n
+    return out
 
 
 def make_design(kind: str, n: int, d: int, seed: int | None, *,
