@@ -40,6 +40,14 @@ def connect(cluster: Cluster) -> Iterator[object | None]:
                      client.dashboard_link)
             yield client
         return
+    if cluster.kind == "slurm":
+        jobs = cluster.jobqueue["jobs"]
+        with slurm_cluster(cluster) as sc, Client(sc) as client:
+            sc.scale(jobs=jobs)
+            client.wait_for_workers(1, timeout=cluster.timeout_s)
+            log.info("SLURM cluster with %d jobs; dashboard %s", jobs, client.dashboard_link)
+            yield client
+        return
     try:
         client = Client(cluster.address, timeout=cluster.timeout_s)
     except (OSError, TimeoutError) as err:
@@ -48,3 +56,17 @@ def connect(cluster: Cluster) -> Iterator[object | None]:
     with client:
         log.info("connected to Dask scheduler %s", cluster.address)
         yield client
+
+
+def slurm_cluster(cluster: Cluster) -> object:
+    """A dask-jobqueue SLURMCluster from the config (no jobs submitted until it is scaled)."""
+    try:
+        from dask_jobqueue import SLURMCluster
+    except ImportError:
+        raise ConfigError("cluster=slurm: dask-jobqueue is not installed; pip install -e "
+                          "'.[hpc]'") from None
+    options = {k: v for k, v in cluster.jobqueue.items() if k not in ("jobs", "scheduler_host")}
+    scheduler = {"dashboard_address": cluster.dashboard_address}
+    if cluster.jobqueue.get("scheduler_host"):
+        scheduler["host"] = cluster.jobqueue["scheduler_host"]
+    return SLURMCluster(scheduler_options=scheduler, **options)

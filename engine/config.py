@@ -20,7 +20,7 @@ from engine import scenario, testfunctions
 from engine.priors import Prior, PriorError, make_prior
 from engine.samplers import SAMPLERS, Design, make_design, uncertain
 
-CLUSTERS = ("threads", "processes", "local", "address")
+CLUSTERS = ("threads", "processes", "local", "address", "slurm")
 MODELS = ("meek", *testfunctions.MODELS)
 
 
@@ -36,6 +36,7 @@ class Cluster:
     threads_per_worker: int = 1
     timeout_s: float = 10.0
     dashboard_address: str = "127.0.0.1:8787"
+    jobqueue: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,21 @@ def check_targets(node: Any, path: str = "") -> None:
             check_targets(value, f"{path}[{i}]")
 
 
+def _jobqueue(cl: Mapping[str, Any]) -> dict[str, Any]:
+    """dask-jobqueue SLURMCluster arguments from the cluster config, checked."""
+    out: dict[str, Any] = {
+        "cores": _int("cluster.cores", cl.get("cores", 8), 1),
+        "processes": _int("cluster.processes", cl.get("processes", 1), 1),
+        "memory": str(cl.get("memory", "16GB")),
+        "walltime": str(cl.get("walltime", "01:00:00")),
+        "jobs": _int("cluster.jobs", cl.get("jobs", 1), 1),
+    }
+    for key in ("queue", "account", "scheduler_host"):
+        if cl.get(key) is not None:
+            out[key] = str(cl[key])
+    return out
+
+
 def load(cfg: Mapping[str, Any]) -> Settings:
     """Check a resolved configuration (a plain dict) and return :class:`Settings`.
 
@@ -250,6 +266,7 @@ def load(cfg: Mapping[str, Any]) -> Settings:
         threads_per_worker=_int("cluster.threads_per_worker", cl.get("threads_per_worker", 1), 1),
         timeout_s=_float("cluster.timeout_s", cl.get("timeout_s", 10.0), positive=True),
         dashboard_address=str(cl.get("dashboard_address", "127.0.0.1:8787")),
+        jobqueue=_jobqueue(cl) if ckind == "slurm" else {},
     )
     out_cfg = _get(cfg, "output", {}) or {}
     output_format = _choice("output.format", out_cfg.get("format", "auto"),

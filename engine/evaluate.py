@@ -378,14 +378,16 @@ def stream(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], 
     fingerprint = hashlib.sha256(repr((
         design.kind, design.n, design.seed, getattr(design, "second_order", None),
         sorted((k, p.describe()) for k, p in priors.items()), t.tolist(), keep,
-        sorted(reduce_series), options, chunk_size, model)).encode()).hexdigest()
+        sorted(reduce_series), options, model)).encode()).hexdigest()
     markers = partial_store / ".meek_chunks"
     if Path(store).exists():
         raise FileExistsError(f"output store {str(store)!r} exists already")
     fresh = not (resume and partial_store.exists())
     if not fresh:
         found = zarr.open_group(str(partial_store), mode="r").attrs.get("meek_fingerprint")
-        if found != fingerprint:
+        chunking = markers / "chunk_size"
+        if found != fingerprint or not chunking.exists() or \
+                int(chunking.read_text()) != chunk_size:
             raise ValueError(f"resume=true: {str(partial_store)!r} was started with another "
                              "configuration; remove it or run without resume")
     else:
@@ -400,6 +402,7 @@ def stream(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], 
         ds.to_zarr(str(partial_store), mode="w", compute=False, consolidated=False,
                    zarr_format=2)
         markers.mkdir()
+        (markers / "chunk_size").write_text(str(chunk_size))
     started = time.perf_counter()
     done, tasks = [], []
     for i, (a, b) in enumerate(chunk_bounds(design.rows, chunk_size)):

@@ -69,9 +69,9 @@ def fan_dataset(values: dict[str, np.ndarray], like: xr.Dataset,
     if "year" in like.coords:
         coords["year"] = like["year"]
     res = xr.Dataset(out, coords=coords)
-    res.attrs.update({k: v for k, v in like.attrs.items()})
+    res.attrs.update(like.attrs)
     res.attrs["n_scenarios"] = int(like.sizes["scenario"])
-    res.attrs.update(attrs or {})
+    res.attrs.update(attrs or {})  # e.g. the full run's attrs when ``like`` is a pilot
     return res
 
 

@@ -74,13 +74,18 @@ class FanHistogram:
             v = _transform(series[name], name in self.log)
             steps = v.shape[1]
             lo, hi = self.lo[name], self.hi[name]
-            width = (hi - lo) / nb
             with np.errstate(invalid="ignore", over="ignore"):
-                k = np.floor((v - lo) / width) + 2
-            k = np.where(v < lo, 1, np.where(v >= hi, nb + 2, k))
-            k = np.where(v == -np.inf, 0, np.where(v == np.inf, nb + 3, k))
-            k = np.where(np.isnan(v), nb + 4, k)
-            flat = (np.arange(steps) * (nb + 5) + k.astype(np.int64)).ravel()
+                k = (v - lo) * (nb / (hi - lo))
+                np.floor(k, out=k)
+                k += 2
+                np.clip(k, 1, nb + 2, out=k)  # finite values below lo -> 1, at or above hi -> nb+2
+            if not np.isfinite(v).all():
+                k[v == -np.inf] = 0
+                k[v == np.inf] = nb + 3
+                k[np.isnan(v)] = nb + 4
+            flat = k.astype(np.int64)
+            flat += np.arange(steps) * (nb + 5)
+            flat = flat.ravel()
             out[name] = np.bincount(flat, minlength=steps * (nb + 5)).reshape(steps, nb + 5)
         return out
 

@@ -52,10 +52,11 @@ def run(cfg: DictConfig) -> None:
                                     chunk_size=s.stream_chunk_size, resume=s.resume,
                                     progress=sys.stdout.isatty(), **common)
             q = histogram.finish(total["fan"], plots.FAN_QUANTILES)
-            like = xr.open_zarr(out / "scenarios.zarr")
-            io.save_netcdf(plots.fan_dataset(q, like, attrs={
-                "quantile_method": f"histogram, {histogram.bins} bins per time point; error "
-                                   "at most <series>_error_bound"}), out / "fan.nc")
+            with xr.open_zarr(out / "scenarios.zarr") as store:
+                io.save_netcdf(plots.fan_dataset(q, pilot, attrs={
+                    **store.attrs, "n_scenarios": s.design.rows,
+                    "quantile_method": f"histogram, {histogram.bins} bins per time point; "
+                                       "error at most <series>_error_bound"}), out / "fan.nc")
             scenarios = out / "scenarios.zarr"
 
     # figures read the saved files, as a user's own script would
