@@ -274,26 +274,9 @@ def _stream_block(store: str, design: Design, priors: Mapping[str, Prior],
 
     from engine import reducers as red
 
-    params = map_to_priors(design.unit_rows(start, stop), priors)
+    out = _block(design, priors, t, start, stop, (), options, model)  # parameters, outcomes
+    params = {k: out[k] for k in priors}
     n = stop - start
-    out: dict[str, NDArray] = {}
-
-    def put(part: Mapping[str, NDArray], s0: int, s1: int) -> None:
-        for name, values in part.items():
-            if name not in out:
-                out[name] = np.empty((n, *values.shape[1:]), dtype=values.dtype)
-            out[name][s0:s1] = values
-
-    if model != "meek":
-        from engine import testfunctions
-        out.update(params)
-        out["y"] = testfunctions.evaluate(model, params)
-    else:
-        for s0 in range(0, n, OUTCOME_ROWS):
-            s1 = min(s0 + OUTCOME_ROWS, n)
-            put(scenario.evaluate({k: v[s0:s1] for k, v in params.items()}, t, options=options),
-                s0, s1)
-        out.update(params)
     partials: dict[str, dict[str, NDArray]] = {}
     needed = tuple(dict.fromkeys(keep + reduce_series))
     if needed:
@@ -310,7 +293,10 @@ def _stream_block(store: str, design: Design, priors: Mapping[str, Prior],
                     p = {f"{name}:{k}": v for k, v in sob.partial(part[name],
                                                                   start + s0).items()}
                 partials[key] = red.add(partials.get(key), p)
-            put({k: part[k] for k in keep}, s0, s1)
+            for name in keep:
+                if name not in out:
+                    out[name] = np.empty((n, len(t)))
+                out[name][s0:s1] = part[name]
     group = zarr.open_group(store, mode="r+")
     for name, values in out.items():
         if name in group:

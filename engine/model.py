@@ -334,6 +334,10 @@ def _critical_time(order: int, lm: Array, li: Array, log_r: Array, alpha: Array)
 def _piecewise_critical(order: int, *, alpha: ArrayLike, g_alg: ArrayLike, g_hw: ArrayLike,
                         g_inv: ArrayLike, meek_budget_usd: ArrayLike, sota_budget_usd: ArrayLike,
                         switch_year: ArrayLike, g_inv_after: ArrayLike) -> Array:
+    """t_peak (order 1) or t_inflection (order 2) under the piecewise schedule."""
+    _check_scalars(alpha=alpha, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv, g_inv_after=g_inv_after,
+                   meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
+                   switch_year=switch_year)
     lm, l1, l2, log_r, ts, log_r2 = _rates(g_alg, g_hw, g_inv, g_inv_after, meek_budget_usd,
                                            sota_budget_usd, switch_year)
     alpha = np.asarray(alpha, dtype=float)
@@ -392,9 +396,6 @@ def t_peak(*, alpha: ArrayLike, g_alg: ArrayLike, g_hw: ArrayLike, g_inv: ArrayL
     >>> round(float(t_peak(**PAPER)), 3)
     3.359
     """
-    _check_scalars(alpha=alpha, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv, g_inv_after=g_inv_after,
-                   meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
-                   switch_year=switch_year)
     return _piecewise_critical(1, alpha=alpha, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv,
                                meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
                                switch_year=switch_year, g_inv_after=g_inv_after)
@@ -421,9 +422,6 @@ def t_inflection(*, alpha: ArrayLike, g_alg: ArrayLike, g_hw: ArrayLike, g_inv: 
     >>> round(float(t_inflection(**PAPER)), 3)
     6.718
     """
-    _check_scalars(alpha=alpha, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv, g_inv_after=g_inv_after,
-                   meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
-                   switch_year=switch_year)
     return _piecewise_critical(2, alpha=alpha, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv,
                                meek_budget_usd=meek_budget_usd, sota_budget_usd=sota_budget_usd,
                                switch_year=switch_year, g_inv_after=g_inv_after)
