@@ -86,7 +86,9 @@ class FanHistogram:
             flat = k.astype(np.int64)
             flat += np.arange(steps) * (nb + 5)
             flat = flat.ravel()
-            out[name] = np.bincount(flat, minlength=steps * (nb + 5)).reshape(steps, nb + 5)
+            # int32 halves what chunks hand around; a bin would need 2^31 scenarios to overflow
+            out[name] = np.bincount(flat, minlength=steps * (nb + 5)).reshape(
+                steps, nb + 5).astype(np.int32)
         return out
 
     def finish(self, total: Partial, quantiles: Sequence[float]) -> dict[str, NDArray]:
@@ -100,7 +102,7 @@ class FanHistogram:
         result = {}
         nb = self.bins
         for name in self.names:
-            counts = total[name][:, :nb + 4].astype(float)
+            counts = total[name][:, :nb + 4].astype(np.float64)
             valid = counts.sum(axis=1)
             cum = np.cumsum(counts, axis=1)
             lo, hi = self.lo[name], self.hi[name]
