@@ -34,7 +34,7 @@ CATALOGUE = [
     (["sampler.n=ten"], ["sampler.n='ten'", "whole number"]),
     (["experiment=foo"], ["experiment='foo'", "allowed: fan, morris, paper, sobol"]),
     (["sampler=foo"], ["sampler='foo'", "allowed: lhs, mc, saltelli, sobol"]),
-    (["cluster=foo"], ["cluster='foo'", "allowed: address, local, processes, threads"]),
+    (["cluster=foo"], ["cluster='foo'", "allowed: address, local, processes, slurm, threads"]),
     (["model=foo"], ["model='foo'", "allowed"]),
     (["chunk_size=0"], ["chunk_size=0", ">= 1"]),
     (["seed=abc"], ["seed='abc'", "whole number"]),
