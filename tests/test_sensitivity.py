@@ -24,6 +24,16 @@ def ishigami_outputs(n, seed, second_order=True):
 
 
 @pytest.mark.parametrize("second_order", [True, False])
+@pytest.mark.parametrize("n,d", [(16, 3), (64, 8)])
+def test_saltelli_design_equals_salibs_row_for_row(second_order, n, d):
+    from SALib.sample import sobol as salib_sample
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0, 1]] * d}
+    ref = salib_sample.sample(problem, n, calc_second_order=second_order, seed=11)
+    np.testing.assert_array_equal(unit_design("saltelli", n, d, seed=11,
+                                              second_order=second_order), ref)
+
+
+@pytest.mark.parametrize("second_order", [True, False])
 def test_batched_estimators_equal_salib_to_1e10(second_order):
     y = ishigami_outputs(256, seed=9, second_order=second_order)
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
