@@ -245,7 +245,7 @@ def scatter_grid(ds: xr.Dataset, outcome: str, parameters: Sequence[str],
     for ax, name in zip(axes.ravel(), parameters, strict=False):
         x = sub[name].values
         ax.scatter(x, y, s=2, alpha=0.35, color="C0", rasterized=True)
-        if np.all(x > 0) and x.max() / x.min() > 50:
+        if np.all(x > 0) and x.max() / x.min() > 8:
             ax.set_xscale("log")
         ax.set_xlabel(label(ds[name]), fontsize=8)
         ax.grid(alpha=0.3)
