@@ -96,7 +96,7 @@ def test_resume_after_sigterm_gives_the_uninterrupted_result(tmp_path):
 
     res = run_cli([*args, "resume=true"], run, timeout=300)
     assert res.returncode == 0, res.stderr
-    assert f"done before" in (run / "run.log").read_text()
+    assert "done before" in (run / "run.log").read_text()
     ref = tmp_path / "reference"
     res = run_cli(args, ref, timeout=300)
     assert res.returncode == 0, res.stderr

@@ -11,7 +11,6 @@ from SALib.analyze import sobol as salib_sobol
 from engine import analysis, testfunctions
 from engine.samplers import unit_design
 from engine.sensitivity import sobol_indices
-from tests.conftest import run_cli
 
 KEYS = ("S1", "S1_conf", "ST", "ST_conf", "S2", "S2_conf")
 
