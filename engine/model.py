@@ -208,13 +208,16 @@ def log_investment_growth(t: ArrayLike, g_inv: ArrayLike, switch_year: ArrayLike
     >>> round(float(np.exp(log_investment_growth(7.0, 3.6, 5.0, 1.5))), 5)  # 3.6**5 * 1.5**2
     1360.48896
     """
+    return _log_invest(t, np.log(g_inv), np.asarray(switch_year, dtype=float),
+                       np.log(g_inv_after))
+
+
+def _log_invest(t: ArrayLike, l1: ArrayLike, ts: Array, l2: ArrayLike) -> Array:
+    """l1 min(t, ts) + l2 max(t - ts, 0), from the logs of the two growth factors."""
     t = np.asarray(t, dtype=float)
-    ts = np.asarray(switch_year, dtype=float)
     if not np.isfinite(ts).any() and (ts > 0).all():  # constant growth: skip the piecewise work
-        return t * np.log(g_inv)
-    before = np.minimum(t, ts)
-    after = np.maximum(t - ts, 0.0)  # inf switch -> -inf -> 0
-    return before * np.log(g_inv) + after * np.log(g_inv_after)
+        return t * l1
+    return np.minimum(t, ts) * l1 + np.maximum(t - ts, 0.0) * l2  # inf switch -> 0 * l2
 
 
 def log_compute_sota(t: ArrayLike, sota_budget_usd: ArrayLike, flop_per_usd: ArrayLike,
@@ -248,10 +251,7 @@ class Paths:
         return self.cm0 + np.asarray(t, dtype=float) * self.lm
 
     def log_invest(self, t: ArrayLike) -> Array:
-        t = np.asarray(t, dtype=float)
-        if self.constant:
-            return t * self.l1
-        return np.minimum(t, self.ts) * self.l1 + np.maximum(t - self.ts, 0.0) * self.l2
+        return _log_invest(t, self.l1, self.ts, self.l2)
 
     def log_cs(self, t: ArrayLike) -> Array:
         return self.cs0 + np.asarray(t, dtype=float) * self.lm + self.log_invest(t)
