@@ -1,20 +1,25 @@
-"""The one module where Dask and xarray meet the model: designs in, labelled Datasets out.
+"""The one module where Dask and xarray meet the model: a job in, saved scenarios out.
 
-The scenario dimension is cut into chunks; each chunk is one task that generates its own rows
-of the design (see :class:`engine.samplers.Design`), maps them through the priors and runs
-:func:`engine.scenario.evaluate`. Nothing of size N is built on the client, and every value
-depends only on its row, so the result is the same bit for bit whatever the chunk size,
-the scheduler or the number of workers.
+:func:`evaluate` takes a :class:`Job` (simulator, priors, design, time grid, the series to keep
+and the reducers to run) and a directory, and decides by size whether the scenarios are held in
+memory and saved as ``scenarios.nc`` or streamed chunk by chunk into ``scenarios.zarr``. Either
+way the design is cut into chunks, each chunk one Dask task that generates its own rows of the
+design, maps them through the priors, evaluates them in fixed pieces, and hands its pieces'
+reducer partials back. Tasks are submitted in waves (bounded memory and task graphs, a progress
+line per wave), and partials are folded in the order of their first row. Every value depends only
+on its own row and every sum on the fixed pieces, so the result is the same bit for bit whatever
+the chunk size, the scheduler, the number of workers or a resume.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-import os
+import math
+import shutil
 import time
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dask
@@ -25,390 +30,392 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from engine import scenario
-from engine.priors import Prior
-from engine.samplers import Design, map_to_priors
+from engine import io
+from engine.designs import Design
+from engine.priors import PriorSet
+from engine.progress import Progress
+from engine.reducers import Reducer
+from engine.simulators import Simulator, Var
+from engine.storage import ZarrStore
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("meek")
 
-PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "SALib", "matplotlib",
-            "hydra-core", "netCDF4")
+#: Rows of a piece, the fixed unit of evaluation and of summation: 1024 base rows of a Saltelli
+#: design, 4096 rows of any other.
+PIECE_BASE_ROWS = 1024
+PIECE_ROWS = 4096
+#: Rows of the pilot sample that reducers look at before the run (e.g. fan histogram ranges).
+PILOT_ROWS = 20_000
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of the packages a result depends on (for a Dataset's attrs)."""
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "not installed"
+@dataclass(frozen=True)
+class Job:
+    """What to evaluate."""
+
+    simulator: Simulator
+    priors: PriorSet
+    design: Design
+    t: NDArray[np.float64]
+    start_year: float | None = None
+    keep: tuple[str, ...] = ()
+    reducers: Mapping[str, Reducer] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where and how: in memory below ``max_memory_bytes`` (or ``format='netcdf'``), streamed
+    to Zarr above it (or ``format='zarr'``)."""
+
+    chunk_size: int = 8192
+    stream_chunk_size: int = 65536
+    max_memory_bytes: float = 2e9
+    max_series_bytes: float = 4e9
+    format: str = "auto"
+
+
+@dataclass
+class Evaluation:
+    """The saved scenarios and the finished reducer results."""
+
+    path: Path
+    reduced: dict[str, Any]
+    streamed: bool
+    seconds: float
+
+    def discard(self) -> None:
+        """Remove the saved scenarios (e.g. a smaller design superseded by a larger one)."""
+        if self.path.is_dir():
+            shutil.rmtree(self.path)
+        else:
+            self.path.unlink(missing_ok=True)
+
+    def open(self) -> xr.Dataset:
+        """The scenarios, lazily (read with xarray alone, no meek needed)."""
+        if self.streamed:
+            return xr.open_zarr(str(self.path))
+        return xr.open_dataset(self.path)
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def piece_rows(design: Design) -> int:
+    """Rows of the fixed pieces: whole Saltelli blocks, never split by a chunk boundary."""
+    return PIECE_BASE_ROWS * design.block if design.block > 1 else PIECE_ROWS
+
+
+def layout(job: Job) -> dict[str, tuple[Var, bool]]:
+    """name -> (metadata, is_series) of every variable saved, in order."""
+    sim = job.simulator
+    out: dict[str, tuple[Var, bool]] = {n: (v, False) for n, v in sim.parameters.items()}
+    for name in job.priors.outputs:
+        if name not in out:
+            out[name] = (Var("1", name.replace("_", " ")), False)
+    out.update({n: (v, False) for n, v in sim.outcomes().items()})
+    series = sim.series()
+    out.update({n: (series[n], True) for n in job.keep})
     return out
 
 
-#: Rows evaluated at a time inside a chunk. The model's (rows, t) temporaries then stay in
-#: cache instead of being fresh page-faulted allocations: about 8x faster for 301 time points.
-SUB_ROWS = 1024
-#: Rows per call for the per-scenario outcomes (measured best on this 2-core machine).
-OUTCOME_ROWS = 4096
+def _parameters(job: Job, drawn: Mapping[str, NDArray], n: int) -> dict[str, NDArray]:
+    """Every simulator parameter for n rows: drawn where a prior names it, else its default."""
+    out = {}
+    defaults = job.simulator.defaults
+    for name in job.simulator.parameters:
+        if name not in drawn and name not in defaults:
+            raise ValueError(f"priors.{name}: missing (the model has no default for it)")
+        value = drawn[name] if name in drawn else defaults[name]
+        out[name] = np.broadcast_to(np.asarray(value, dtype=float), (n,))
+    return out
 
 
-def _block(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], start: int,
-           stop: int, series: tuple[str, ...], options: scenario.Options,
-           model: str) -> dict[str, NDArray]:
-    """One chunk: design rows [start, stop) -> parameter values -> outcomes and series."""
-    params = map_to_priors(design.unit_rows(start, stop), priors)
-    if model != "meek":
-        from engine import testfunctions
-        return {**params, "y": testfunctions.evaluate(model, params)}
-    out: dict[str, NDArray] = {}
-    n = stop - start
-
-    def fill(rows: int, **kwargs: Any) -> None:
-        for s0 in range(0, n, rows):
-            s1 = min(s0 + rows, n)
-            part = scenario.evaluate({k: v[s0:s1] for k, v in params.items()}, t,
-                                     options=options, **kwargs)
-            for name, values in part.items():
-                if name not in out:
-                    out[name] = np.empty((n, *values.shape[1:]), dtype=values.dtype)
-                out[name][s0:s1] = values
-
-    # outcomes: iterative searches over (rows,) and (rows, 61) arrays, best at a few thousand
-    # rows (less Python overhead per scenario, temporaries still in cache); series: (rows, t)
-    fill(OUTCOME_ROWS)
-    if series:
-        fill(SUB_ROWS, series=series, outcomes=False)
-    return {**params, **out}
+def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str]) -> dict[str, NDArray]:
+    """Parameters, outcomes and ``series`` of design rows [start, stop) (no Dask)."""
+    drawn = job.priors.map(job.design.unit_rows(start, stop))
+    params = _parameters(job, drawn, stop - start)
+    out = job.simulator.evaluate(params, job.t, series=tuple(series))
+    extras = {k: v for k, v in drawn.items() if k not in params}
+    return {**params, **extras, **out}
 
 
-def _layout(priors: Mapping[str, Prior], series: Sequence[str], options: scenario.Options,
-            model: str) -> dict[str, tuple[bool, Any, str, str]]:
-    """name -> (is_series, dtype, units, long_name) of every variable a block returns."""
-    meta: dict[str, tuple[bool, Any, str, str]] = {}
-    for name in priors:
-        units, long_name = scenario.PARAMETERS.get(name, ("1", name))
-        meta[name] = (False, np.float64, units, long_name)
-    if model != "meek":
-        meta["y"] = (False, np.float64, "1", f"{model} test function output")
-        return meta
-    for name in scenario.outcome_names(options):
-        units, long_name = scenario.OUTCOMES.get(name, ("nats", ""))
-        if name.startswith("gap_at_"):
-            long_name = f"loss gap at year {name[7:-1].replace('p', '.')}"
-        meta[name] = (False, np.float64, units, long_name)
-    meta["domain_reason"] = (False, np.int8, "1", "why a scenario is undefined (0 = valid)")
-    for name in series:
-        units, long_name = scenario.SERIES[name]
-        meta[name] = (True, np.float64, units, long_name)
-    return meta
+# ----------------------------------------------------------------------------- one chunk
 
 
-def chunk_bounds(rows: int, chunk_size: int) -> list[tuple[int, int]]:
-    """[(start, stop), ...] covering range(rows) in chunks of chunk_size."""
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
-            or chunk_size <= 0:
-        raise ValueError(f"chunk_size={chunk_size!r}: must be a whole number > 0")
-    return [(s, min(s + chunk_size, rows)) for s in range(0, rows, chunk_size)]
+def _run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
+               needed: tuple[str, ...], names: tuple[str, ...],
+               targets: Mapping[str, np.ndarray] | None, store: ZarrStore | None
+               ) -> dict[str, Any]:
+    """Evaluate rows [start, stop) piece by piece; write or return the data and the partials."""
+    exact: dict[str, Any] = {}
+    pieces: list[tuple[int, dict[str, Any]]] = []
+    chunk: dict[str, np.ndarray] = {}
+    for a in range(start, stop, piece):
+        b = min(a + piece, stop)
+        data = evaluate_rows(job, a, b, needed)
+        floating = {}
+        for rname, reducer in job.reducers.items():
+            part = reducer.partial({k: data[k] for k in reducer.needs}, a)
+            if getattr(reducer, "exact", False):
+                exact[rname] = part if rname not in exact else reducer.combine(exact[rname], part)
+            else:
+                floating[rname] = part
+        if floating:
+            pieces.append((a, floating))
+        for name in names:
+            values = data[name]
+            if targets is not None:
+                targets[name][a:b] = values
+            else:
+                if name not in chunk:
+                    chunk[name] = np.empty((stop - start, *values.shape[1:]), values.dtype)
+                chunk[name][a - start:b - start] = values
+    result: dict[str, Any] = {"index": index, "start": start, "stop": stop, "exact": exact,
+                              "pieces": pieces}
+    if store is not None:
+        store.write(index, start, stop, chunk, _partial_arrays(job, result))
+    elif targets is None:
+        result["data"] = chunk
+    return result
 
 
-def _dataset(data: Mapping[str, Any], meta: Mapping[str, tuple[bool, Any, str, str]],
-             design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64],
-             start_year: float, attrs: Mapping[str, Any] | None) -> xr.Dataset:
-    data_vars = {}
-    for name, (is_series, _, units, long_name) in meta.items():
-        dims = ("scenario", "t") if is_series else ("scenario",)
-        data_vars[name] = xr.Variable(dims, data[name], {"units": units, "long_name": long_name})
-    coords = {
-        "scenario": ("scenario", np.arange(design.rows), {"long_name": "scenario (design row)"}),
-        "t": ("t", t, {"units": "yr", "long_name": "years from start"}),
-        "year": ("t", start_year + t, {"units": "yr", "long_name": "calendar year"}),
-    }
-    ds = xr.Dataset(data_vars, coords=coords)
-    ds.attrs.update({
-        "title": "meek scenarios",
-        "source": "Gundlach, Lynch, Thompson (2025), Meek Models Shall Inherit the Earth, "
-                  "arXiv:2507.07931",
-        "design": design.kind,
-        "design_n": design.n,
-        "seed": -1 if design.seed is None else int(design.seed),
-        "uncertain_parameters": " ".join(n for n, p in priors.items() if not p.fixed),
-        "priors": "; ".join(f"{n}: {p.describe()}" for n, p in priors.items()),
-        "package_versions": "; ".join(f"{k} {v}" for k, v in package_versions().items()),
-    })
-    ds.attrs.update(attrs or {})
-    return ds
+def _partial_arrays(job: Job, result: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for rname, part in result["exact"].items():
+        out.update({f"exact/{rname}/{k}": v
+                    for k, v in job.reducers[rname].to_arrays(part).items()})
+    for i, (first, parts) in enumerate(result["pieces"]):
+        out[f"piece/{i}/first"] = np.array(first)
+        for rname, part in parts.items():
+            out.update({f"piece/{i}/{rname}/{k}": v
+                        for k, v in job.reducers[rname].to_arrays(part).items()})
+    return out
 
 
-def scenarios(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], *,
-              series: Sequence[str] = (), options: scenario.Options = scenario.Options(),
-              chunk_size: int = 8192, start_year: float = 0.0, model: str = "meek",
-              attrs: Mapping[str, Any] | None = None) -> xr.Dataset:
-    """A lazy (Dask-backed) Dataset of every scenario of a design.
-
-    Parameters
-    ----------
-    design : Design
-        Unit-hypercube design whose columns belong, in order, to the non-fixed priors.
-    priors : mapping of str to Prior
-    t : 1-d array
-        Time grid in years from the start.
-    series : sequence of str
-        Which (scenario, t) series to keep (names in :data:`engine.scenario.SERIES`).
-    options : scenario.Options
-    chunk_size : int
-        Scenarios per Dask task.
-    start_year : float
-        Calendar year of t = 0 (the ``year`` coordinate).
-    model : str
-        ``meek`` (the paper's model) or a validation function from :mod:`engine.testfunctions`.
-    attrs : mapping, optional
-        Extra global attributes (config YAML, seed, ...).
-
-    Returns
-    -------
-    xarray.Dataset
-        Dims ``scenario`` (and ``t`` for series); one variable per parameter, outcome and kept
-        series, each with ``units`` and ``long_name``. Write it out (``to_zarr``) to stream it,
-        or use :func:`run` to load it into memory.
-    """
-    t = np.asarray(t, dtype=float)
-    series = tuple(series)
-    meta = _layout(priors, series, options, model)
-    tasks = []
-    for start, stop in chunk_bounds(design.rows, chunk_size):
-        tasks.append((stop - start, dask.delayed(_block, pure=True)(
-            design, dict(priors), t, start, stop, series, options, model)))
-    data = {}
-    for name, (is_series, dtype, _, _) in meta.items():
-        pieces = [da.from_delayed(task[name], shape=(n, len(t)) if is_series else (n,),
-                                  dtype=dtype) for n, task in tasks]
-        data[name] = da.concatenate(pieces, axis=0)
-    return _dataset(data, meta, design, priors, t, start_year, attrs)
+def _result_from_arrays(job: Job, index: int, arrays: Mapping[str, np.ndarray]
+                        ) -> dict[str, Any]:
+    exact, pieces = {}, {}
+    for rname, reducer in job.reducers.items():
+        prefix = f"exact/{rname}/"
+        sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if sub:
+            exact[rname] = reducer.from_arrays(sub)
+    for key in arrays:
+        if key.startswith("piece/") and key.endswith("/first"):
+            i = int(key.split("/")[1])
+            parts = {}
+            for rname, reducer in job.reducers.items():
+                prefix = f"piece/{i}/{rname}/"
+                sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+                if sub:
+                    parts[rname] = reducer.from_arrays(sub)
+            pieces[i] = (int(arrays[key]), parts)
+    return {"index": index, "exact": exact, "pieces": [pieces[i] for i in sorted(pieces)]}
 
 
-def _block_into(targets: Mapping[str, NDArray], design: Design, priors: Mapping[str, Prior],
-                t: NDArray[np.float64], start: int, stop: int, series: tuple[str, ...],
-                options: scenario.Options, model: str) -> None:
-    for name, values in _block(design, priors, t, start, stop, series, options, model).items():
-        targets[name][start:stop] = values
+# ----------------------------------------------------------------------------- the run
 
 
-def run(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], *,
-        series: Sequence[str] = (), options: scenario.Options = scenario.Options(),
-        chunk_size: int = 8192, start_year: float = 0.0, model: str = "meek",
-        attrs: Mapping[str, Any] | None = None, progress: bool = False) -> xr.Dataset:
-    """Evaluate every scenario on the active Dask scheduler into an in-memory Dataset.
+class _Fold:
+    """Partials combined in chunk order, pieces in row order: a fixed left fold."""
 
-    Same parameters and result as :func:`scenarios`, loaded. With Dask's in-process schedulers
-    (threads, sync) each chunk task writes straight into preallocated arrays: one task per
-    chunk, nothing concatenated, chunk results freed as they land. Other schedulers (processes,
-    a distributed cluster) return chunks to the client. Logs scenarios per second and the
-    scenarios outside the model's domain.
-    """
-    t = np.asarray(t, dtype=float)
-    series = tuple(series)
-    started = time.perf_counter()
+    def __init__(self, reducers: Mapping[str, Reducer]) -> None:
+        self.reducers = reducers
+        self.total: dict[str, Any] = {}
+
+    def add(self, result: Mapping[str, Any]) -> None:
+        for rname, part in result["exact"].items():
+            self._add(rname, part)
+        for _, parts in result["pieces"]:
+            for rname, part in parts.items():
+                self._add(rname, part)
+
+    def _add(self, rname: str, part: Any) -> None:
+        r = self.reducers[rname]
+        self.total[rname] = part if rname not in self.total else r.combine(self.total[rname],
+                                                                           part)
+
+
+def _scheduler() -> tuple[bool, Any, int]:
+    """(in-process scheduler?, distributed client or None, parallel workers)."""
     get = dask.base.get_scheduler()
     if get in (dask.threaded.get, dask.local.get_sync):
-        meta = _layout(priors, series, options, model)
-        targets = {name: np.empty((design.rows, len(t)) if is_series else (design.rows,),
-                                  dtype=dtype) for name, (is_series, dtype, _, _) in meta.items()}
-        tasks = [dask.delayed(_block_into, pure=False)(targets, design, dict(priors), t, a, b,
-                                                        series, options, model)
-                 for a, b in chunk_bounds(design.rows, chunk_size)]
-        with _progress(progress):
-            dask.compute(*tasks)
-        out = _dataset(targets, meta, design, priors, t, start_year, attrs)
-    else:
-        lazy = scenarios(design, priors, t, series=series, options=options,
-                         chunk_size=chunk_size, start_year=start_year, model=model, attrs=attrs)
-        with _progress(progress):
-            out = lazy.compute()
-    _report(out, time.perf_counter() - started)
-    return out
+        workers = 1 if get is dask.local.get_sync else int(
+            dask.config.get("num_workers", None) or 2)
+        return True, None, workers
+    client = getattr(get, "__self__", None)
+    if client is not None and hasattr(client, "scheduler_info"):
+        info = client.scheduler_info()
+        workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
+        return False, client, workers
+    return False, None, int(dask.config.get("num_workers", None) or 2)
 
 
-def _progress(show: bool) -> Any:
-    import contextlib
-    if not show:
-        return contextlib.nullcontext()
-    from dask.diagnostics import ProgressBar
-    return ProgressBar(minimum=2.0)
+def estimated_bytes(rows: int, variables: int, steps: int, series: int) -> int:
+    """Bytes the scenarios would take (float64)."""
+    return int(rows) * 8 * (int(variables) + int(steps) * int(series))
 
 
-def _report(out: xr.Dataset, elapsed: float) -> None:
-    n = out.sizes["scenario"]
-    log.info("evaluated %d scenarios in %.2f s (%.0f scenarios/s)", n, elapsed,
-             n / max(elapsed, 1e-9))
-    if "domain_reason" in out:
-        from engine.model import DOMAIN_REASONS
-        counts = np.bincount(out["domain_reason"].values.astype(np.int64), minlength=6)
-        for code, count in enumerate(counts):
-            if code and count:
-                log.warning("%d scenarios undefined: %s", count, DOMAIN_REASONS[code])
-
-
-
-
-# ----------------------------------------------------------------------------- streaming to Zarr
-
-
-def estimated_bytes(rows: int, n_scalars: int, steps: int, n_series: int) -> int:
-    """Bytes an in-memory Dataset of this size would take."""
-    return int(rows) * 8 * (int(n_scalars) + int(steps) * int(n_series))
-
-
-def _sub_rows(design: Design, rows: int) -> int:
-    """Sub-block size that holds whole Saltelli blocks (so Sobol reducers see whole blocks)."""
-    block = getattr(design, "block", 1)
-    return max(block, (rows // block) * block)
-
-
-def _stream_block(store: str, design: Design, priors: Mapping[str, Prior],
-                  t: NDArray[np.float64], start: int, stop: int, keep: tuple[str, ...],
-                  reduce_series: tuple[str, ...], options: scenario.Options, model: str,
-                  reducers: Mapping[str, Any], marker: str) -> dict[str, dict[str, NDArray]]:
-    """One chunk: evaluate, write its region of the Zarr store, return reducer partials."""
-    import zarr
-
-    from engine import reducers as red
-
-    out = _block(design, priors, t, start, stop, (), options, model)  # parameters, outcomes
-    params = {k: out[k] for k in priors}
-    n = stop - start
-    partials: dict[str, dict[str, NDArray]] = {}
-    needed = tuple(dict.fromkeys(keep + reduce_series))
-    if needed:
-        sub = _sub_rows(design, SUB_ROWS)
-        for s0 in range(0, n, sub):
-            s1 = min(s0 + sub, n)
-            part = scenario.evaluate({k: v[s0:s1] for k, v in params.items()}, t,
-                                     series=needed, options=options, outcomes=False)
-            for key, reducer in reducers.items():
-                if isinstance(reducer, red.FanHistogram):
-                    p = reducer.partial(part)
-                else:  # SobolSeries of one named series
-                    name, sob = reducer
-                    p = {f"{name}:{k}": v for k, v in sob.partial(part[name],
-                                                                  start + s0).items()}
-                partials[key] = red.add(partials.get(key), p)
-            for name in keep:
-                if name not in out:
-                    out[name] = np.empty((n, len(t)))
-                out[name][s0:s1] = part[name]
-    group = zarr.open_group(store, mode="r+")
-    for name, values in out.items():
-        if name in group:
-            group[name][start:stop] = values
-    flat = {f"{key}|{name}": v for key, p in partials.items() for name, v in p.items()}
-    tmp = marker + ".partial.npz"
-    np.savez(tmp, **flat)
-    os.replace(tmp, marker)
-    return partials
-
-
-def _load_marker(marker: str) -> dict[str, dict[str, NDArray]]:
-    partials: dict[str, dict[str, NDArray]] = {}
-    with np.load(marker) as data:
-        for key in data.files:
-            group, name = key.split("|", 1)
-            partials.setdefault(group, {})[name] = data[key]
-    return partials
-
-
-def _add_all(*parts: dict[str, dict[str, NDArray]]) -> dict[str, dict[str, NDArray]]:
-    from engine.reducers import add
-    total: dict[str, dict[str, NDArray]] = {}
-    for part in parts:
-        for key, p in part.items():
-            total[key] = add(total.get(key), p)
-    return total
-
-
-def stream(design: Design, priors: Mapping[str, Prior], t: NDArray[np.float64], store: Path, *,
-           keep_series: Sequence[str] = (), reducers: Mapping[str, Any] | None = None,
-           options: scenario.Options = scenario.Options(), chunk_size: int = 65536,
-           start_year: float = 0.0, model: str = "meek",
-           attrs: Mapping[str, Any] | None = None, resume: bool = False,
-           progress: bool = False) -> dict[str, dict[str, NDArray]]:
-    """Evaluate every scenario chunk by chunk into a Zarr store, reducing series on the way.
-
-    Nothing of size N x T is ever held: each Dask task evaluates one chunk, writes its region of
-    the store (parameters, outcomes and ``keep_series``) and returns the partial sums of the
-    ``reducers`` (a FanHistogram, or ``(series name, SobolSeries)`` pairs), which are added up
-    pairwise. The store is built as ``<store>.partial`` with one marker per finished chunk and
-    renamed to ``store`` only when complete; ``resume=True`` skips the chunks whose markers
-    exist (same configuration required), and gives the same bits as an uninterrupted run.
+def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume: bool = False,
+             fingerprint: str = "") -> Evaluation:
+    """Evaluate every scenario of ``job`` into ``directory`` (see the module docstring).
 
     Returns
     -------
-    dict
-        The summed partials of each reducer.
+    Evaluation
+        Where the scenarios are (``scenarios.nc`` or ``scenarios.zarr``) and each reducer's
+        finished result.
     """
-    import hashlib
-    import shutil
-
-    import zarr
-
-    t = np.asarray(t, dtype=float)
-    keep = tuple(keep_series)
-    reducers = dict(reducers or {})
-    reduce_series: list[str] = []
-    for reducer in reducers.values():
-        reduce_series += list(reducer.names) if hasattr(reducer, "names") else [reducer[0]]
-    block = getattr(design, "block", 1)
-    chunk_size = max(block, (chunk_size // block) * block)  # whole Saltelli blocks per chunk
-    meta = _layout(priors, keep, options, model)
-    partial_store = Path(str(store) + ".partial")
-    fingerprint = hashlib.sha256(repr((
-        design.kind, design.n, design.seed, getattr(design, "second_order", None),
-        sorted((k, p.describe()) for k, p in priors.items()), t.tolist(), keep,
-        sorted(reduce_series), options, model)).encode()).hexdigest()
-    markers = partial_store / ".meek_chunks"
-    if Path(store).exists():
-        raise FileExistsError(f"output store {str(store)!r} exists already")
-    fresh = not (resume and partial_store.exists())
-    if not fresh:
-        found = zarr.open_group(str(partial_store), mode="r").attrs.get("meek_fingerprint")
-        chunking = markers / "chunk_size"
-        if found != fingerprint or not chunking.exists() or \
-                int(chunking.read_text()) != chunk_size:
-            raise ValueError(f"resume=true: {str(partial_store)!r} was started with another "
-                             "configuration; remove it or run without resume")
-    else:
-        if partial_store.exists():
-            shutil.rmtree(partial_store)
-        template = {name: da.zeros((design.rows, len(t)) if is_series else (design.rows,),
-                                   dtype=dtype, chunks=(chunk_size, len(t)) if is_series
-                                   else (chunk_size,))
-                    for name, (is_series, dtype, _, _) in meta.items()}
-        ds = _dataset(template, meta, design, priors, t, start_year,
-                      {**(attrs or {}), "meek_fingerprint": fingerprint})
-        ds.to_zarr(str(partial_store), mode="w", compute=False, consolidated=False,
-                   zarr_format=2)
-        markers.mkdir()
-        (markers / "chunk_size").write_text(str(chunk_size))
     started = time.perf_counter()
-    done, tasks = [], []
-    for i, (a, b) in enumerate(chunk_bounds(design.rows, chunk_size)):
-        marker = str(markers / f"chunk_{i:07d}.npz")
-        if os.path.exists(marker):
-            done.append(_load_marker(marker))
-            continue
-        tasks.append(dask.delayed(_stream_block, pure=False)(
-            str(partial_store), design, dict(priors), t, a, b, keep, tuple(reduce_series),
-            options, model, reducers, marker))
-    log.info("%d chunks to evaluate, %d done before", len(tasks), len(done))
-    while len(tasks) > 1:  # pairwise tree: partials are freed as soon as they are added
-        tasks = [dask.delayed(_add_all)(*tasks[i:i + 2]) for i in range(0, len(tasks), 2)]
-    with _progress(progress):
-        computed = dask.compute(*tasks)
-    total = _add_all(*computed, *done)
-    shutil.rmtree(markers)
-    zarr.consolidate_metadata(str(partial_store))
-    os.replace(partial_store, store)
+    directory = Path(directory)
+    design, t = job.design, np.asarray(job.t, dtype=float)
+    rows = design.rows
+    meta = layout(job)
+    n_scalar = sum(1 for _, s in meta.values() if not s)
+    size = estimated_bytes(rows, n_scalar, len(t), len(job.keep))
+    streamed = storage.format == "zarr" or (storage.format == "auto"
+                                            and size > storage.max_memory_bytes)
+    if streamed and job.keep:
+        series_bytes = rows * len(t) * 8 * len(job.keep)
+        if series_bytes > storage.max_series_bytes:
+            log.warning("series %s not kept in scenarios.zarr: they would take %.1f GB "
+                        "(output.max_series_bytes=%.3g); their summaries are kept",
+                        ", ".join(job.keep), series_bytes / 1e9, storage.max_series_bytes)
+            job = Job(**{**job.__dict__, "keep": ()})
+            meta = layout(job)
+    _check_disk(directory, estimated_bytes(rows, n_scalar, len(t), len(job.keep)), streamed)
+    piece = piece_rows(design)
+    wanted = storage.stream_chunk_size if streamed else storage.chunk_size
+    if streamed and job.keep:  # keep a chunk's series below ~128 MB in a worker
+        wanted = min(wanted, max(1, int(128e6 // (8 * len(t) * len(job.keep)))))
+    chunk = max(piece, -(-wanted // piece) * piece)
+    bounds = [(i, s, min(s + chunk, rows)) for i, s in enumerate(range(0, rows, chunk))]
+    needed = tuple(dict.fromkeys([*job.keep, *(n for r in job.reducers.values()
+                                               for n in r.needs
+                                               if n in job.simulator.series())]))
+    _prepare(job, needed, piece)
+    names = tuple(meta)
+    store = None
+    targets = None
+    done: set[int] = set()
+    if streamed:
+        store = ZarrStore(directory / "scenarios.zarr", _template(job, meta, chunk),
+                          chunk, fingerprint)
+        done = store.open(resume)
+    in_process, client, workers = _scheduler()
+    if not streamed and in_process:
+        targets = {n: np.empty((rows, len(t)) if s else (rows,), dtype=v.dtype)
+                   for n, (v, s) in meta.items()}
+    elif not streamed:
+        gathered: dict[str, np.ndarray] = {n: np.empty((rows, len(t)) if s else (rows,),
+                                                       dtype=v.dtype)
+                                           for n, (v, s) in meta.items()}
+    job_ref: Any = client.scatter(job, broadcast=True, hash=False) if client else job
+    progress = Progress("evaluate", rows, unit="scenarios")
+    if done:
+        log.info("resume: %d of %d chunks verified and kept", len(done), len(bounds))
+        progress.advance(sum(b - a for i, a, b in bounds if i in done))
+    todo = [b for b in bounds if b[0] not in done]
+    wave = max(2 * workers, math.ceil(len(bounds) / 10))
+    fold = _Fold(job.reducers)
+    buffer: dict[int, dict[str, Any]] = {}
+    next_fold = 0
+    for w0 in range(0, len(todo), wave):
+        tasks = [dask.delayed(_run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
+                                                      targets, store)
+                 for i, a, b in todo[w0:w0 + wave]]
+        for result in dask.compute(*tasks):
+            if "data" in result:
+                for name, values in result.pop("data").items():
+                    gathered[name][result["start"]:result["stop"]] = values
+            buffer[result["index"]] = result
+            progress.advance(result["stop"] - result["start"])
+        while next_fold < len(bounds) and (next_fold in buffer or next_fold in done):
+            res = buffer.pop(next_fold, None)
+            if res is None:
+                assert store is not None
+                res = _result_from_arrays(job, next_fold, store.partials(next_fold))
+            fold.add(res)
+            next_fold += 1
+    while next_fold < len(bounds):  # everything was resumed
+        assert store is not None
+        fold.add(_result_from_arrays(job, next_fold, store.partials(next_fold)))
+        next_fold += 1
+    if streamed:
+        assert store is not None
+        path = store.finalize(len(bounds))
+    else:
+        data = targets if targets is not None else gathered
+        path = io.save_netcdf(_dataset(job, meta, data), directory / "scenarios.nc")
+    reduced = {name: r.finish(fold.total[name]) for name, r in job.reducers.items()
+               if name in fold.total}
     elapsed = time.perf_counter() - started
-    log.info("streamed %d scenarios to %s in %.2f s (%.0f scenarios/s)", design.rows, store,
-             elapsed, design.rows / max(elapsed, 1e-9))
-    return total
+    log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s", f"{rows:,}", elapsed,
+             f"{rows / max(elapsed, 1e-9):,.0f}", path.name)
+    return Evaluation(path, reduced, streamed, elapsed)
+
+
+def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:
+    """Show the reducers a pilot: the first rows of the design (identical however chunked)."""
+    if not job.reducers:
+        return
+    stop = min(job.design.rows, max(piece, PILOT_ROWS // piece * piece))
+    pilot = evaluate_rows(job, 0, stop, needed) if needed else {}
+    for reducer in job.reducers.values():
+        reducer.prepare({k: pilot[k] for k in reducer.needs if k in pilot})
+
+
+def _check_disk(directory: Path, size: int, streamed: bool) -> None:
+    probe = directory
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if size > free:
+        raise ValueError(f"sampler.n: the scenarios would take about {size / 1e9:,.1f} GB "
+                         f"{'on disk' if streamed else 'in memory and on disk'}, but "
+                         f"{free / 1e9:,.1f} GB are free at {probe}; use a smaller sampler.n")
+
+
+def _coords(job: Job) -> dict[str, Any]:
+    t = np.asarray(job.t, dtype=float)
+    coords: dict[str, Any] = {
+        "scenario": ("scenario", np.arange(job.design.rows, dtype=np.int32 if
+                                           job.design.rows < 2**31 else np.int64),
+                     {"long_name": "scenario (row of the design)", "units": "1"}),
+        "t": ("t", t, {"units": "a", "long_name": "years from the start", "axis": "T"}),
+    }
+    if job.start_year is not None:
+        coords["year"] = ("t", job.start_year + t, {"units": "1",
+                                                    "long_name": "calendar year (decimal)"})
+    return coords
+
+
+def _attrs(job: Job) -> dict[str, Any]:
+    d = job.design
+    return {
+        "title": "meek scenarios",
+        "design": d.kind, "design_n": d.n, "design_rows": d.rows, "seed": int(d.seed),
+        "uncertain_factors": " ".join(job.priors.uncertain),
+        "parameters": " ".join([*job.simulator.parameters,
+                                *(n for n in job.priors.outputs
+                                  if n not in job.simulator.parameters)]),
+        "time_start_year": "none" if job.start_year is None else float(job.start_year),
+        "priors": "; ".join(f"{k}: {v}" for k, v in job.priors.describe().items()),
+        **job.attrs,
+    }
+
+
+def _dataset(job: Job, meta: Mapping[str, tuple[Var, bool]], data: Mapping[str, Any]
+             ) -> xr.Dataset:
+    data_vars = {name: xr.Variable(("scenario", "t") if is_series else ("scenario",),
+                                   data[name], var.as_attrs())
+                 for name, (var, is_series) in meta.items()}
+    return io.cf_dataset(xr.Dataset(data_vars, coords=_coords(job)), _attrs(job))
+
+
+def _template(job: Job, meta: Mapping[str, tuple[Var, bool]], chunk: int) -> xr.Dataset:
+    rows, steps = job.design.rows, len(job.t)
+    data = {name: da.zeros((rows, steps) if s else (rows,), dtype=v.dtype,
+                           chunks=(chunk, steps) if s else (chunk,))
+            for name, (v, s) in meta.items()}
+    return _dataset(job, meta, data)

@@ -1,26 +1,100 @@
-"""What every experiment does at the edge: read the config, know the run directory."""
+"""What every experiment shares: the job, the evaluation on the configured cluster, attributes,
+and the parts of report.html that every run has (priors with sources, caveats, files)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib.metadata
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+import xarray as xr
 
-from engine import config
+from engine.analysis import outcomes
+from engine.config import Settings
+from engine.evaluate import Evaluation, Job, evaluate
+from engine.reducers import Reducer
+from engine.reports.html import Report, Section, Table
+from engine.reports.text import outcome_rows
+from engine.runs import RunDir
 
-
-def settings(cfg: DictConfig) -> tuple[config.Settings, dict[str, Any]]:
-    """Checked Settings and the attrs every saved Dataset carries (resolved config as YAML)."""
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(plain, dict)
-    s = config.load(plain)
-    attrs = {"config_yaml": OmegaConf.to_yaml(cfg, resolve=True), "seed": s.seed,
-             "task": str(cfg.task)}
-    return s, attrs
+PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "SALib", "matplotlib",
+            "hydra-core", "netCDF4", "numba", "zarr")
 
 
-def run_dir() -> Path:
-    """Hydra's run (or multirun job) directory."""
-    return Path(HydraConfig.get().runtime.output_dir)
+def versions() -> str:
+    out = []
+    for name in PACKAGES:
+        try:
+            out.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"{name} not installed")
+    return "; ".join(out)
+
+
+def attrs(s: Settings, config_yaml: str) -> dict[str, Any]:
+    """Attributes every saved Dataset carries: the resolved config as YAML, seed, versions."""
+    return {"config_yaml": config_yaml, "seed": s.seed, "task": s.config.task,
+            "actor": s.config.actor.name, "inference_form": s.config.inference.form,
+            "policy": s.config.policy.name, "package_versions": versions(),
+            "fingerprint": s.fingerprint}
+
+
+def run_job(s: Settings, run: RunDir, *, keep: Sequence[str] = (),
+            reducers: Mapping[str, Reducer] | None = None, design: Any = None,
+            priors: Any = None, extra_attrs: Mapping[str, Any] | None = None) -> Evaluation:
+    """Evaluate the configured (or given) design on the configured cluster into the run."""
+    job = Job(s.simulator, priors or s.priors, design or s.design, s.t, s.start_year,
+              tuple(keep), dict(reducers or {}), dict(extra_attrs or {}))
+    with s.cluster.connect():
+        return evaluate(job, run.staging, storage=s.storage, resume=bool(s.config.resume),
+                        fingerprint=s.fingerprint)
+
+
+def summarise(scenarios: xr.Dataset) -> xr.Dataset:
+    return outcomes.summarise(scenarios, outcomes.scalar_outcomes(scenarios))
+
+
+def priors_section(s: Settings) -> Section:
+    sources = s.priors.sources()
+    rows = [[name, desc, sources.get(name, "")] for name, desc in s.priors.describe().items()]
+    text = [f"Actor: **{s.config.actor.name}** ({s.config.actor.description}). Inference "
+            f"form: `{s.config.inference.form}`. Policy: `{s.config.policy.name}`."]
+    return Section("The priors", text, Table(["factor", "prior", "source"], rows))
+
+
+def outcomes_section(summary: xr.Dataset) -> Section:
+    rows = [[f"{r['what']} (`{r['name']}`)", r["median"], r["interval"], r["notes"] or "-"]
+            for r in outcome_rows(summary)]
+    return Section("Every outcome's range",
+                   [f"Median and 90% interval over {int(summary.attrs['n_scenarios']):,} "
+                    "scenarios; scenarios where an outcome is undefined or infinite are left "
+                    "out of its quantiles and counted on the right."],
+                   Table(["outcome", "median", "90% interval", "not in the quantiles"], rows))
+
+
+def caveats(summary: xr.Dataset) -> list[str]:
+    """The shares a reader must know before reading any number."""
+    out = []
+    for name in ("t_peak", "t_below_threshold", "t_inference_catchup", "regulatory_window"):
+        if name not in summary["outcome"].values:
+            continue
+        s = summary.sel(outcome=name)
+        what = str(s["long_name"].values)
+        if name == "t_peak" and float(s["negative_share"]) > 0:
+            out.append(f"In {float(s['negative_share']):.1%} of scenarios the loss-gap peak is "
+                       "already past at the start (t_peak < 0): the gap is shrinking now.")
+        if float(s["undefined_share"]) > 0:
+            out.append(f"`{name}` ({what}) is undefined in {float(s['undefined_share']):.1%} "
+                       "of scenarios.")
+    return out
+
+
+def write_report(run: RunDir, s: Settings, title: str, sections: list[Section],
+                 summary: xr.Dataset | None, files: list[tuple[str, str]]) -> None:
+    from engine.reports import html
+
+    report = Report(title, f"python run.py {s.config.task} | actor {s.config.actor.name} | "
+                           f"{s.design.describe()} | seed {s.seed}",
+                    caveats=caveats(summary) if summary is not None else [],
+                    sections=[*sections, priors_section(s)], files=files)
+    html.write(report, run.staging)

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-import logging
-
+import numpy as np
 import xarray as xr
-from omegaconf import DictConfig
-from SALib.sample import morris as morris_sample
 
-from engine import analysis, cluster, evaluate, io, plots
-from engine.config import ConfigError
-from engine.samplers import GivenDesign
-from experiments.common import run_dir, settings
+from engine import io, plots
+from engine.analysis.morris import morris_dataset, morris_design
+from engine.analysis.sobol import outputs_of
+from engine.config import Settings
+from engine.designs.given import Given
+from engine.reports.html import Section
+from engine.runs import RunDir
+from experiments.common import outcomes_section, run_job, summarise, write_report
 
-log = logging.getLogger(__name__)
 
-
-def run(cfg: DictConfig) -> None:
-    s, attrs = settings(cfg)
-    sec, out = s.section, run_dir()
-    names = s.uncertain
-    if not names:
-        raise ConfigError("priors: Morris screening needs at least one uncertain prior")
-    outputs = list(sec.get("outputs", [])) if s.model == "meek" else ["y"]
-    levels = int(sec.get("num_levels", 4))
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    unit = morris_sample.sample(problem, int(sec.get("trajectories", 200)), num_levels=levels,
-                                seed=s.seed)
-    design = GivenDesign("morris", analysis.morris_quantiles(unit, levels), s.seed)
-    with cluster.connect(s.cluster):
-        ds = evaluate.run(design, s.priors, s.t, options=s.options, chunk_size=s.chunk_size,
-                          start_year=s.start_year, model=s.model, attrs=attrs)
-    mo = analysis.morris_dataset(names, unit, {k: ds[k].values for k in outputs},
-                                 num_levels=levels, num_resamples=int(sec["num_resamples"]),
-                                 conf_level=float(sec["conf_level"]), seed=s.seed or 1,
-                                 attrs=attrs)
-    io.save_netcdf(ds, out / "scenarios.nc")
-    io.save_netcdf(mo, out / "morris.nc")
-    with xr.open_dataset(out / "morris.nc") as saved:
-        for name in outputs:
-            plots.save(plots.morris_chart(saved, name), out / f"morris_{name}.png")
-    log.info("results in %s", out)
+def run(s: Settings, run: RunDir, attrs: dict) -> float:
+    sec = s.config.morris
+    factors = s.priors.uncertain
+    outputs = s.simulator.analysed(sec.outputs)
+    grid, unit = morris_design(len(factors), sec.trajectories, sec.num_levels, s.seed,
+                               [s.priors[f].columns for f in factors])
+    ev = run_job(s, run, design=Given(unit, s.seed, "morris"), extra_attrs=attrs)
+    scenarios = ev.open()
+    mo = morris_dataset(factors, grid, outputs_of(scenarios, outputs),
+                        num_levels=sec.num_levels, num_resamples=sec.num_resamples,
+                        conf_level=sec.conf_level, seed=s.seed, attrs=attrs)
+    io.save_netcdf(io.cf_dataset(mo), run.file("morris.nc"))
+    summary = summarise(scenarios)
+    figures = []
+    with xr.open_dataset(run.file("morris.nc")) as saved:
+        for name in saved["output"].values:
+            plots.save(plots.morris_chart(saved, str(name)), run.file(f"morris_{name}.png"))
+            figures.append((f"morris_{name}.png", f"screening of {name}"))
+    write_report(run, s, "Morris screening", [Section("Elementary effects", [
+        "mu* ranks the factors by importance; a sigma close to mu* means non-linear effects or "
+        "interactions. A cheap first pass before experiment=sobol."], figures=figures),
+        outcomes_section(summary)], summary,
+        [("morris.nc", "elementary effects"), ("scenarios.nc", "every scenario")])
+    scenarios.close()
+    return float(np.nanmax(mo["mu_star"].values))

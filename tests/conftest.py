@@ -12,13 +12,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(args: list[str], run_dir: Path, timeout: float = 300.0,
+def run_cli(args: list[str], run_dir: Path | None, timeout: float = 300.0,
             **kwargs) -> subprocess.CompletedProcess[str]:
     """python run.py ARGS with its Hydra run directory at run_dir."""
     env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args,
-                           f"hydra.run.dir={run_dir}"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, **kwargs)
+    extra = [f"hydra.run.dir={run_dir}"] if run_dir is not None else []
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args, *extra], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 @pytest.fixture

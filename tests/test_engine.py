@@ -1,102 +1,214 @@
-"""The Dask engine: same numbers eagerly, in any chunking, on any scheduler, on a real cluster."""
+"""The evaluation engine: the same bits in memory or streamed, in any chunking, on any scheduler,
+after a resume; damaged chunks are found and recomputed; the Dataset is labelled (CF)."""
 
 from __future__ import annotations
+
+import json
+import logging
 
 import dask
 import numpy as np
 import pytest
 import xarray as xr
-from omegaconf import OmegaConf
 
-from engine import cluster, config, evaluate, scenario
-from engine.samplers import make_design, map_to_priors
-from tests.conftest import ROOT
+from engine.clusters import make_cluster
+from engine.config.schema import ClusterConfig
+from engine.designs import make_design
+from engine.evaluate import Job, Storage, evaluate, evaluate_rows, piece_rows
+from engine.model.outcomes import Options
+from engine.priors import PriorSet
+from engine.reducers import FanHistogram, SobolSeries
+from engine.simulators.meek import Meek
+from engine.storage import StoreError
 
-T = np.linspace(0.0, 30.0, 61)
-SERIES = tuple(scenario.SERIES)
+T = np.linspace(0.0, 30.0, 31)
+SPECS = {
+    "scaling_law": "both",
+    "g_alg": {"dist": "lognormal", "median": 2.8, "sigma": 0.28, "low": 1.0},
+    "g_inv": {"dist": "loguniform", "low": 2.0, "high": 3.6},
+    "meek_budget_usd": {"dist": "loguniform", "low": 5e6, "high": 6e7},
+    "sota_budget_usd": {"dist": "loguniform", "low": 1e8, "high": 1e9},
+    "switch_year": {"dist": "uniform", "low": 0.0, "high": 15.0},  # every branch of the model
+    "g_inv_after": {"dist": "uniform", "low": 1.0, "high": 1.5},
+    "diffusion_lag_years": {"dist": "uniform", "low": 0.0, "high": 2.0},
+}
+SERIES = ("loss_gap", "benchmark_gap", "years_behind")
 
 
 @pytest.fixture(scope="module")
 def priors():
-    spec = OmegaConf.to_container(OmegaConf.load(ROOT / "conf/priors/literature.yaml"))
-    # a switch schedule too, so every branch of the model runs
-    spec["switch_year"] = {"dist": "uniform", "low": 0.0, "high": 15.0}
-    spec["g_inv_after"] = {"dist": "uniform", "low": 1.0, "high": 2.0}
-    return config.load_priors(spec, "meek")
+    return PriorSet.from_specs(SPECS)
 
 
-def lazy(priors, design, chunk_size):
-    return evaluate.scenarios(design, priors, T, series=SERIES, chunk_size=chunk_size,
-                              start_year=2025.0, attrs={"seed": design.seed})
+def job(priors, kind="mc", n=3000, seed=11, keep=SERIES, reducers=None):
+    design = make_design(kind, n, priors.columns, seed, groups=priors.groups)
+    return Job(Meek(Options()), priors, design, T, 2025.0, keep, reducers or {},
+               {"seed": seed})
 
 
-@pytest.mark.parametrize("kind", ["mc", "lhs", "sobol"])
-def test_dask_result_equals_eager_numpy_bit_for_bit(priors, kind):
-    design = make_design(kind, 2048, 10, seed=11)
-    ds = lazy(priors, design, chunk_size=300).compute(scheduler="threads")
-    params = map_to_priors(design.unit_rows(0, design.rows), priors)
-    eager = scenario.evaluate(params, T, series=SERIES)
-    for name, values in {**params, **eager}.items():
+def fan():
+    return {"fan": FanHistogram(["loss_gap", "benchmark_gap"], log=["loss_gap"], bins=256)}
+
+
+def load(ev):
+    with ev.open() as ds:
+        return ds.load()
+
+
+def same(a, b):
+    for k in a.reduced:
+        for name, v in a.reduced[k].items():
+            np.testing.assert_array_equal(v, b.reduced[k][name], err_msg=f"{k}:{name}")
+
+
+def test_dataset_equals_an_eager_evaluation_of_every_row(priors, tmp_path):
+    j = job(priors, "lhs", 1500)
+    ds = load(evaluate(j, tmp_path / "a", storage=Storage(chunk_size=100)))
+    eager = evaluate_rows(j, 0, j.design.rows, SERIES)
+    for name, values in eager.items():
         np.testing.assert_array_equal(ds[name].values, values, err_msg=name)
 
 
-def test_chunk_size_and_scheduler_do_not_change_a_bit(priors):
-    design = make_design("mc", 3000, 10, seed=12)
-    ref = lazy(priors, design, chunk_size=3000).compute(scheduler="sync")
-    for chunk, sched in [(1, "threads"), (977, "threads"), (1024, "processes"), (2999, "sync")]:
-        if chunk == 1:
-            small = make_design("mc", 40, 10, seed=12)
-            a = lazy(priors, small, 1).compute(scheduler=sched)
-            xr.testing.assert_equal(a, ref.isel(scenario=slice(0, 40)))  # values, not attrs
-            continue
-        xr.testing.assert_identical(lazy(priors, design, chunk).compute(scheduler=sched), ref)
-
-
-@pytest.mark.parametrize("scheduler", ["threads", "sync", "processes"])
-def test_run_in_memory_equals_lazy_dataset(priors, scheduler):
-    design = make_design("lhs", 1500, 10, seed=14)
-    ref = lazy(priors, design, 1500).compute(scheduler="sync")
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_chunking_scheduler_and_storage_do_not_change_a_bit(priors, tmp_path, scheduler):
+    j = job(priors, reducers=fan())
+    with dask.config.set(scheduler="sync"):
+        ref = evaluate(j, tmp_path / "ref", storage=Storage(chunk_size=10**6))
+    cases = [Storage(chunk_size=1), Storage(chunk_size=5000),
+             Storage(format="zarr", stream_chunk_size=4096)]
     with dask.config.set(scheduler=scheduler, num_workers=2):
-        got = evaluate.run(design, priors, T, series=SERIES, chunk_size=333, start_year=2025.0,
-                           attrs={"seed": design.seed})
-    xr.testing.assert_identical(got, ref)
+        for i, storage in enumerate(cases):
+            got = evaluate(job(priors, reducers=fan()), tmp_path / f"{scheduler}{i}",
+                           storage=storage)
+            xr.testing.assert_equal(load(got), load(ref))
+            same(got, ref)
+    assert got.streamed and not ref.streamed
 
 
-def test_same_seed_same_dataset_other_seed_other_dataset(priors):
-    a = lazy(priors, make_design("mc", 500, 10, seed=1), 128).compute()
-    b = lazy(priors, make_design("mc", 500, 10, seed=1), 128).compute()
-    c = lazy(priors, make_design("mc", 500, 10, seed=2), 128).compute()
-    xr.testing.assert_identical(a, b)
+def test_sobol_sums_bit_identical_in_memory_streamed_and_chunked(priors, tmp_path):
+    def run(storage, where):
+        design = make_design("saltelli", 2048, priors.columns, 3, groups=priors.groups)
+        red = SobolSeries(["loss_gap", "benchmark_gap"], len(priors.uncertain), True, 2048,
+                          num_resamples=20, seed=3)
+        j = Job(Meek(Options()), priors, design, T, None, (), {"sobol": red})
+        return evaluate(j, tmp_path / where, storage=storage).reduced["sobol"]
+
+    ref = run(Storage(chunk_size=1), "a")
+    assert piece_rows(make_design("saltelli", 2048, priors.columns, 3,
+                                  groups=priors.groups)) < 2048 * (2 * 8 + 2)  # several pieces
+    for where, storage in (("b", Storage(chunk_size=10**7)),
+                           ("c", Storage(format="zarr", stream_chunk_size=50_000))):
+        got = run(storage, where)
+        for name in ref:
+            for key in ("S1", "S1_conf", "ST", "ST_conf"):
+                np.testing.assert_array_equal(getattr(got[name][0], key),
+                                              getattr(ref[name][0], key))
+
+
+def test_local_cluster_on_loopback_gives_the_threaded_dataset(priors, tmp_path):
+    j = job(priors, "sobol", 1024, reducers=fan())
+    ref = evaluate(j, tmp_path / "ref")
+    cluster = make_cluster(ClusterConfig(kind="local", n_workers=2,
+                                         dashboard_address="127.0.0.1:0"))
+    with cluster.connect() as client:
+        assert all(a.startswith("tcp://127.0.0.1") for a in client.scheduler_info()["workers"])
+        got = evaluate(job(priors, "sobol", 1024, reducers=fan()), tmp_path / "local",
+                       storage=Storage(chunk_size=300))
+        streamed = evaluate(job(priors, "sobol", 1024, reducers=fan()), tmp_path / "lz",
+                            storage=Storage(format="zarr", stream_chunk_size=4096))
+    xr.testing.assert_equal(load(got), load(ref))
+    xr.testing.assert_equal(load(streamed), load(ref))
+    same(got, ref)
+
+
+class Interrupt(RuntimeError):
+    pass
+
+
+class FailingMeek(Meek):
+    """Fails on the rows from ``fail_from`` on: an interrupted run."""
+
+    def __init__(self, fail_from):
+        super().__init__(Options())
+        self.fail_from = fail_from
+
+    def evaluate(self, params, t, series=()):
+        if params["g_alg"][0] == self.marker:
+            raise Interrupt("stop")
+        return super().evaluate(params, t, series)
+
+
+def test_resume_finishes_with_the_same_bits_and_verifies_chunks(priors, tmp_path, caplog):
+    storage = Storage(format="zarr", stream_chunk_size=4096)
+    ref = evaluate(job(priors, n=20000, reducers=fan()), tmp_path / "ref", storage=storage)
+    j = job(priors, n=20000, reducers=fan())
+    broken = FailingMeek(0)
+    broken.marker = float(evaluate_rows(j, 12288, 12289, ())["g_alg"][0])
+    out = tmp_path / "run"
+    with dask.config.set(scheduler="sync"), pytest.raises(Interrupt):
+        evaluate(Job(broken, priors, j.design, T, 2025.0, SERIES, fan(), j.attrs), out,
+                 storage=storage, fingerprint="f")
+    partial = out / "scenarios.zarr.partial"
+    records = sorted(p.name for p in (out / "scenarios.zarr.chunks.partial").glob(
+        "chunk_*.json"))
+    assert "chunk_0000001.json" in records and "chunk_0000003.json" not in records
+    # without resume the interrupted store is not overwritten
+    with pytest.raises(StoreError, match="resume=true"):
+        evaluate(job(priors, n=20000, reducers=fan()), out, storage=storage, fingerprint="f")
+    # another configuration cannot resume it
+    with pytest.raises(StoreError, match="another configuration"):
+        evaluate(job(priors, n=20000, reducers=fan()), out, storage=storage, resume=True,
+                 fingerprint="g")
+    # damage one finished chunk's data: the resume finds it and computes it again
+    chunk = partial / "t_peak" / "1"
+    chunk.write_bytes(b"\0" * len(chunk.read_bytes()))
+    with caplog.at_level(logging.WARNING, logger="meek"):
+        got = evaluate(job(priors, n=20000, reducers=fan()), out, storage=storage, resume=True,
+                       fingerprint="f")
+    assert "chunk 1 of the interrupted run failed verification" in caplog.text
+    xr.testing.assert_equal(load(got), load(ref))
+    same(got, ref)
+    assert not partial.exists() and (out / "scenarios.zarr").exists()
+    assert not (out / "scenarios.zarr.chunks.partial").exists()
+
+
+def test_dataset_layout_units_names_and_cf_attributes(priors, tmp_path):
+    ds = load(evaluate(job(priors, n=200), tmp_path / "a"))
+    assert ds["t_peak"].dims == ("scenario",) and ds["loss_gap"].dims == ("scenario", "t")
+    assert ds["year"].values[0] == 2025.0 and ds["year"].values[-1] == 2055.0
+    meek = Meek(Options())
+    for name in [*meek.parameters, *meek.outcomes(), *SERIES, "scaling_fit"]:
+        assert name in ds, name
+        assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
+    assert ds.attrs["Conventions"] == "CF-1.8" and ds.attrs["seed"] == 11
+    assert ds["scenario"].dtype == np.int32
+    assert (ds["sota_budget_usd"] >= ds["meek_budget_usd"]).all()
+    assert np.ptp(ds["g_alg"].values) > 0 and np.all(ds["g_hw"].values == 1.4)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(priors, tmp_path):
+    a = load(evaluate(job(priors, n=500, seed=1), tmp_path / "a"))
+    b = load(evaluate(job(priors, n=500, seed=1), tmp_path / "b"))
+    c = load(evaluate(job(priors, n=500, seed=2), tmp_path / "c"))
+    xr.testing.assert_equal(a, b)
     assert not np.array_equal(a["t_peak"].values, c["t_peak"].values)
 
 
-def test_local_cluster_on_loopback_gives_the_threaded_dataset(priors):
-    design = make_design("sobol", 1024, 10, seed=13)
-    ref = lazy(priors, design, 256).compute(scheduler="threads")
-    spec = config.Cluster(kind="local", n_workers=2, dashboard_address="127.0.0.1:0")
-    with cluster.connect(spec) as client:
-        assert client is not None and all(
-            addr.startswith("tcp://127.0.0.1") for addr in client.scheduler_info()["workers"])
-        got = evaluate.run(design, priors, T, series=SERIES, chunk_size=200,
-                           start_year=2025.0, attrs={"seed": design.seed})
-    xr.testing.assert_identical(got, ref)
+def test_the_disk_estimate_refuses_runs_that_cannot_fit(priors, tmp_path):
+    huge = job(priors, n=10**12, keep=())
+    with pytest.raises(ValueError, match=r"sampler.n: the scenarios would take about"):
+        evaluate(huge, tmp_path / "a", storage=Storage(format="zarr"))
+    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
 
 
-def test_dataset_layout_units_and_names(priors):
-    ds = lazy(priors, make_design("mc", 100, 10, seed=3), 64).compute()
-    assert ds["t_peak"].dims == ("scenario",)
-    assert ds["loss_gap"].dims == ("scenario", "t")
-    assert ds["year"].values[0] == 2025.0 and ds["year"].values[-1] == 2055.0
-    for name in [*scenario.PARAMETERS, *scenario.OUTCOMES, *SERIES, "gap_at_10y"]:
-        assert name in ds, name
-        assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
-    assert ds.attrs["seed"] == 3 and "numpy" in ds.attrs["package_versions"]
-    # a fixed prior is a constant column, an uncertain one varies
-    assert np.all(ds["A"].values == 1070.0) and np.ptp(ds["alpha"].values) > 0
-
-
-def test_unreachable_scheduler_fails_fast_with_the_address():
-    spec = config.Cluster(kind="address", address="tcp://127.0.0.1:9", timeout_s=2.0)
-    with pytest.raises(config.ConfigError, match=r"cluster.address='tcp://127.0.0.1:9'"):
-        with cluster.connect(spec):
-            pass
+def test_markers_hold_checksums(priors, tmp_path):
+    storage = Storage(format="zarr", stream_chunk_size=4096)
+    j = job(priors, n=9000, reducers=fan())
+    broken = FailingMeek(0)
+    broken.marker = float(evaluate_rows(j, 8192, 8193, ())["g_alg"][0])
+    with dask.config.set(scheduler="sync"), pytest.raises(Interrupt):
+        evaluate(Job(broken, priors, j.design, T, 2025.0, SERIES, fan(), j.attrs),
+                 tmp_path / "r", storage=storage)
+    record = json.loads((tmp_path / "r" / "scenarios.zarr.chunks.partial" /
+                         "chunk_0000000.json").read_text())
+    assert len(record["data"]) == 64 and len(record["partials"]) == 64

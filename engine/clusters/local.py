@@ -1,0 +1,38 @@
+"""A dask.distributed LocalCluster on loopback, with its dashboard."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import dask
+
+from engine.clusters.base import Cluster, log, quiet_distributed
+
+#: Dask's nannies set MALLOC_TRIM_THRESHOLD_, which switches off glibc's adaptive mmap
+#: threshold: every megabyte-sized numpy temporary then becomes a fresh mmap with page faults,
+#: halving the model's speed in workers. A fixed 64 MiB threshold restores it.
+WORKER_MMAP_THRESHOLD = 1 << 26
+
+
+class Local(Cluster):
+    kind = "local"
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Any]:
+        from distributed import Client, LocalCluster
+
+        quiet_distributed()
+        s = self.settings
+        environ = {"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_":
+                   str(WORKER_MMAP_THRESHOLD),
+                   "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": "1"}
+        with dask.config.set(environ), LocalCluster(
+                n_workers=s.n_workers, threads_per_worker=s.threads_per_worker, processes=True,
+                host="127.0.0.1", dashboard_address=s.dashboard_address,
+                silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+            log.info("Dask LocalCluster: %d workers; dashboard %s", s.n_workers,
+                     client.dashboard_link)
+            yield client

@@ -1,0 +1,190 @@
+"""The loss gap and its shape in closed form: gap, peak, largest future gap, inflection.
+
+With the meek and frontier paths piecewise linear in log compute (see :mod:`.paths`), the gap
+
+    G(t) = L(C_m) - L(C_s) = A e^{-alpha m(t)} (1 - e^{-alpha d(t)}),   d = s - m,
+
+has, on a piece where m grows at rate a > 0 and the lead d at rate r > 0, the derivatives
+
+    G'  = alpha A [(a + r) e^{-alpha s} - a e^{-alpha m}]
+    G'' = alpha^2 A [a^2 e^{-alpha m} - (a + r)^2 e^{-alpha s}],
+
+so G' = 0 where alpha d = ln(1 + r/a) and G'' = 0 where alpha d = 2 ln(1 + r/a). On such a piece
+d grows linearly, so each condition has one root, t0 + (k ln(1 + r/a)/alpha - d0)/r, k = 1, 2.
+Without a switch year or policy there is one piece, and with lm = ln(g_alg g_hw),
+li = ln g_inv, ls = lm + li and R = C_s0/C_m0 this is the paper's
+
+    t_peak = [ln(ls/lm) - alpha ln R] / (alpha li),      t_inflection = t_peak + ln(ls/lm)/(alpha li).
+
+Neither depends on A, L0, or (for R = 1) on C0. L0 cancels in G.
+
+References
+----------
+H. Gundlach, J. Lynch, N. Thompson, "Meek Models Shall Inherit the Earth", arXiv:2507.07931 (2025).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from engine.model.params import Array, Params, check, domain_reason
+from engine.model.paths import Paths, Segment
+
+
+def loss(log_c: ArrayLike, A: ArrayLike, alpha: ArrayLike, L0: ArrayLike) -> Array:
+    """Compute-optimal loss L(C) = A C^-alpha + L0 in nats per token, from ln C.
+
+    Example
+    -------
+    >>> round(float(loss(np.log(1e20), 1070.0, 0.154, 1.7)), 4)
+    2.59
+    """
+    return (np.asarray(A) * np.exp(-np.asarray(alpha) * np.asarray(log_c, dtype=float))
+            + np.asarray(L0))
+
+
+def loss_difference(log_c_behind: ArrayLike, lead: ArrayLike, A: ArrayLike,
+                    alpha: ArrayLike) -> Array:
+    """L(C_behind) - L(C_behind e^lead) = A C_behind^-alpha (1 - e^{-alpha lead}), stably.
+
+    L0 cancels; expm1 keeps full precision when the two computes are close.
+    """
+    alpha = np.asarray(alpha, dtype=float)
+    return (np.asarray(A) * np.exp(-alpha * np.asarray(log_c_behind, dtype=float))
+            * -np.expm1(-alpha * np.asarray(lead, dtype=float)))
+
+
+def gap_at(paths: Paths, t: ArrayLike, A: ArrayLike, alpha: ArrayLike) -> Array:
+    """G(t) from precomputed paths (the workhorse of every search)."""
+    return loss_difference(paths.meek(t), paths.lead(t), A, alpha)
+
+
+def loss_gap(t: ArrayLike, p: Params) -> Array:
+    """gap(t) = L(C_m(t)) - L(C_s(t)) in nats; positive while the frontier is ahead.
+
+    Example
+    -------
+    >>> from engine.model.params import PAPER
+    >>> round(float(loss_gap(3.359, PAPER)), 4)
+    0.2118
+    """
+    check(p)
+    return gap_at(Paths(p), t, p.A, p.alpha)
+
+
+def _critical(seg: Segment, alpha: Array, order: int) -> Array:
+    """Root of the order-th derivative of G on a piece, NaN where the piece has none."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        root = seg.t0 + (order * np.log1p(seg.r / seg.a) / alpha - seg.d0) / seg.r
+        ok = (seg.a > 0) & (seg.r > 0) & (seg.lo <= root) & (root < seg.hi)
+    return np.where(ok, root, np.nan)
+
+
+def _candidates(paths: Paths, alpha: Array) -> list[Array]:
+    """Every place the gap can peak, in time order: critical points and breakpoints."""
+    out = []
+    b = paths.breakpoints()
+    for k, seg in enumerate(paths.segments()):
+        out.append(np.where(seg.empty, np.nan, _critical(seg, alpha, 1)))
+        if k < 3:
+            out.append(np.where(np.isfinite(b[..., k]), b[..., k], np.nan))
+    return out
+
+
+def _argmax(paths: Paths, p: Params, t_min: float = -np.inf) -> tuple[Array, Array]:
+    """(time, value) of the gap's largest value over the candidates >= t_min (earliest on ties)."""
+    alpha = np.asarray(p.alpha, dtype=float)
+    cands = _candidates(paths, alpha)
+    if np.isfinite(t_min):
+        cands = [np.maximum(c, t_min) for c in cands] + [np.full_like(cands[0], t_min)]
+    best_t = np.full(np.broadcast(*cands).shape, np.nan)
+    best_g = np.full(best_t.shape, -np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for c in cands:
+            g = gap_at(paths, c, p.A, alpha)
+            better = np.isfinite(c) & (g > best_g)
+            best_t = np.where(better, c, best_t)
+            best_g = np.where(better, g, best_g)
+    return best_t, best_g
+
+
+def t_peak(p: Params) -> Array:
+    """Time (years) at which the loss gap is largest; closed form under every schedule and policy.
+
+    The gap's largest value over the real line, found among each piece's critical point and the
+    breakpoints (0, the end of the diffusion lag, the switch year). Without a switch or policy,
+    [ln(ls/lm) - alpha ln R] / (alpha li). Negative values mean the peak is already past.
+
+    Returns
+    -------
+    numpy.ndarray
+        Years from t = 0; NaN outside the domain and where the gap never turns positive with a
+        maximum (investment stops while the frontier is still behind: the gap creeps up to 0
+        for ever).
+
+    Example
+    -------
+    >>> from engine.model.params import PAPER
+    >>> round(float(t_peak(PAPER)), 3)
+    3.359
+    """
+    check(p)
+    t, g = _argmax(Paths(p), p)
+    return np.where((g > 0) & (domain_reason(p) == 0), t, np.nan)
+
+
+def peak_gap(p: Params) -> Array:
+    """Largest loss gap (nats) from t = 0 on.
+
+    Without a switch or policy the gap is unimodal, so this is the gap at max(t_peak, 0);
+    there gap(t_peak) = A C_m(t_peak)^-alpha ln g_inv / ln(g_alg g_hw g_inv). NaN where
+    :func:`t_peak` is.
+
+    Example
+    -------
+    >>> from engine.model.params import PAPER
+    >>> round(float(peak_gap(PAPER)), 4)
+    0.2118
+    """
+    check(p)
+    paths = Paths(p)
+    t_all, g_all = _argmax(paths, p)
+    _, g = _argmax(paths, p, t_min=0.0)
+    return np.where((g_all > 0) & (domain_reason(p) == 0), g, np.nan)
+
+
+def t_inflection(p: Params) -> Array:
+    """The gap's true inflection after its peak (second derivative turns positive); closed form.
+
+    On each piece after the peak the gap is convex where alpha d > 2 ln(1 + r/a); the first
+    time this holds is the root 2 ln(1 + r/a)/alpha = d of that piece, or a breakpoint at which
+    the curvature jumps from concave to convex (then the breakpoint is reported). Without a
+    switch or policy: t_peak + ln(ls/lm)/(alpha li).
+
+    Example
+    -------
+    >>> from engine.model.params import PAPER
+    >>> round(float(t_inflection(PAPER)), 3)
+    6.718
+    """
+    check(p)
+    paths = Paths(p)
+    alpha = np.asarray(p.alpha, dtype=float)
+    tp, g = _argmax(paths, p)
+    found = np.full(np.broadcast(tp, alpha).shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for seg in paths.segments():
+            start = np.maximum(seg.lo, tp)
+            live = ~seg.empty & (start < seg.hi) & np.isnan(found)
+            d_start = seg.d0 + seg.r * (start - seg.t0)
+            level = np.where(seg.a > 0, 2.0 * np.log1p(seg.r / seg.a), np.inf)
+            convex_now = alpha * d_start > level
+            # convex right at the start of a piece: the curvature jumped at the breakpoint (or
+            # the peak itself is a corner)
+            at_kink = live & convex_now
+            found = np.where(at_kink, start, found)
+            root = _critical(seg, alpha, 2)
+            hit = live & ~at_kink & (root > tp)
+            found = np.where(hit, root, found)
+    return np.where((g > 0) & (domain_reason(p) == 0), found, np.nan)

@@ -1,0 +1,1031 @@
+"""Every outcome of a block of scenarios, compiled: the numpy reference (:mod:`.outcomes`) in numba.
+
+:func:`evaluate` has exactly the contract of :func:`engine.model.outcomes.evaluate` (same keys in
+the same order, shapes, dtypes and NaN patterns) and agrees with it to about 1e-13 relative
+(``tests/test_kernel.py``). Domain codes come from the numpy :func:`~.params.domain_reason`;
+everything per scenario (closed forms, the safeguarded Newton of ``t_below``, the grid and
+golden-section search of the benchmark peak, the series) runs in one compiled loop over the
+scenarios, one scenario at a time, so:
+
+- a scenario's result depends on its own parameters only (not on the block, the chunking or the
+  thread that evaluates it), bit for bit;
+- the loop is serial and releases the GIL (``nogil``): parallelism comes from threads (Dask)
+  calling :func:`evaluate` on different blocks at once. No ``fastmath``: IEEE NaN/inf semantics
+  and the 1e-12 agreement need every rounding as written.
+
+Speed comes from doing per scenario only what the reference does per element, with fewer
+transcendental calls:
+
+- series on a uniform time grid follow each linear piece of the log-compute paths by
+  recurrence: ``exp(-alpha m)`` by one product per step and ``expm1(-alpha d)`` by
+  ``u' = u q + (q - 1)`` (both terms of one sign, so no cancellation), re-anchored on an exact
+  evaluation every :data:`ANCHOR_EVERY` points, at each breakpoint, and wherever the lead ``d``
+  is too small against its own rounding for a recurrence to reproduce it;
+- the benchmark-peak grid follows ``exp(-0.154 c)`` the same way and writes the sigmoid as
+  ``1 - tanh(z) = 2 / (1 + exp(2 z))`` (one ``exp`` instead of a slower ``tanh``);
+- gap values at breakpoints and critical points are computed once and shared by ``t_peak``,
+  ``peak_gap``, ``t_inflection`` and the bracket of ``t_below``.
+
+Example
+-------
+>>> import numpy as np
+>>> from engine.model.params import PAPER
+>>> out = evaluate(PAPER.map(lambda v: np.array([v])), np.linspace(0, 20, 5))
+>>> round(float(out["t_peak"][0]), 3), round(float(out["peak_gap"][0]), 4)
+(3.359, 0.2118)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit, types
+from numba.core.extending import intrinsic
+
+from engine.model.capability import (SIGMOID_CEILING_SPAN, SIGMOID_FIT, SIGMOID_FLOOR,
+                                     SIGMOID_MIDPOINT, SIGMOID_SLOPE, sprt_numerator)
+from engine.model.outcomes import OUTCOMES, SERIES, Options, horizon_name, outcome_names
+from engine.model.params import NAMES, Array, Params, domain_reason
+
+__all__ = ["evaluate"]
+
+# the series names in the order the reference returns them
+_SERIES_ORDER = ("loss_meek", "loss_sota", "loss_gap", "tokens_to_distinguish", "benchmark_gap",
+                 "inference_gap", "inference_benchmark_gap", "years_behind")
+_INFERENCE_FORMS = {"paper": 0, "price_decline": 1}
+
+# sigmoid constants, computed exactly as in capability.benchmark_score / closed_forms.loss
+_SIG_A, _SIG_ALPHA, _SIG_L0 = (float(v) for v in SIGMOID_FIT)
+_HALF_SLOPE = 0.5 * SIGMOID_SLOPE
+_HALF_SPAN = 0.5 * SIGMOID_CEILING_SPAN
+_MID = SIGMOID_MIDPOINT
+_FLOOR = SIGMOID_FLOOR
+_INVPHI = (math.sqrt(5.0) - 1.0) / 2.0
+
+_JIT = dict(nogil=True, cache=True, error_model="numpy")
+
+# outcome rows of the kernel's output matrix (OUTCOMES order, then gap_at_h, years_behind_at_h)
+(_T_PEAK, _PEAK_GAP, _T_INFL, _T_BELOW, _WINDOW, _T_INF, _B_PEAK, _B_WHEN, _TOKENS, _T_MATCH,
+ _T_THR_CAP, _T_CROSS) = range(12)
+assert len(OUTCOMES) == 12
+# series slots (index into the kernel's flags)
+(_S_LM, _S_LS, _S_GAP, _S_TOK, _S_BENCH, _S_INF, _S_INFB, _S_YB) = range(8)
+
+
+# --------------------------------------------------------------------------- elementary functions
+# numba vectorises a loop only when everything it calls is inlined at numba-IR level
+# (inline="always"); that is slow to compile, so the vector work goes through three array
+# functions (_exp_array, _expm1_array, _scores) and scalar code calls out-of-line wrappers.
+
+_INLINE = dict(inline="always", **_JIT)
+
+
+@intrinsic
+def _bits_to_float(typingctx, x):
+    """Reinterpret an int64 as the float64 with the same bits."""
+    if x != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01   # 32 significant bits: k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_ROUND = 6755399441055744.0            # 1.5 * 2**52: (x + _ROUND) - _ROUND rounds to an integer
+_EXP_OVERFLOW = 709.782712893384       # exp(x) = inf above
+(_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13, _C14) = (
+    1.0 / math.factorial(k) for k in range(2, 15))
+
+
+@njit(**_INLINE)
+def _max(a, b):
+    """np.maximum: NaN propagates, ties return a."""
+    return a if (a >= b or a != a) else b
+
+
+@njit(**_INLINE)
+def _min(a, b):
+    """np.minimum: NaN propagates, ties return a."""
+    return a if (a <= b or a != a) else b
+
+
+@intrinsic
+def _fma(typingctx, x, y, z):
+    """x * y + z with one rounding (IEEE fused multiply-add; exact and portable)."""
+    if not (x == types.float64 and y == types.float64 and z == types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@njit(**_INLINE)
+def _expm1_reduced(r):
+    """expm1(r) for |r| <= ln(2)/2 (Taylor to r**14: truncation below 1e-17 relative)."""
+    p = _fma(r, _C14, _C13)
+    p = _fma(r, p, _C12)
+    p = _fma(r, p, _C11)
+    p = _fma(r, p, _C10)
+    p = _fma(r, p, _C9)
+    p = _fma(r, p, _C8)
+    p = _fma(r, p, _C7)
+    p = _fma(r, p, _C6)
+    p = _fma(r, p, _C5)
+    p = _fma(r, p, _C4)
+    p = _fma(r, p, _C3)
+    p = _fma(r, p, _C2)
+    return _fma(r * r, p, r)
+
+
+@njit(**_INLINE)
+def _reduce(x, lo):
+    """x = k ln 2 + r, |r| <= ln(2)/2, x clamped to [lo, 709.8]: (2**(k//2), 2**(k - k//2), r)."""
+    xc = _min(_max(x, lo), 709.8)
+    xc = 0.0 if xc != xc else xc
+    kf = (xc * _INV_LN2 + _ROUND) - _ROUND
+    r = (xc - kf * _LN2_HI) - kf * _LN2_LO
+    k = np.int64(kf)
+    k1 = k >> 1
+    return _bits_to_float((k1 + 1023) << 52), _bits_to_float((k - k1 + 1023) << 52), r
+
+
+@njit(**_INLINE)
+def _exp(x):
+    """exp(x) within 1 ulp, branch-free; IEEE results for NaN, +-inf, overflow and underflow."""
+    s1, s2, r = _reduce(x, -746.0)
+    y = (s1 + s1 * _expm1_reduced(r)) * s2
+    y = np.inf if x > _EXP_OVERFLOW else y
+    return x if x != x else y
+
+
+@njit(**_INLINE)
+def _expm1(x):
+    """expm1(x) within 2 ulp, branch-free: 2**k expm1(r) + (2**k - 1) (no cancellation)."""
+    s1, s2, r = _reduce(x, -40.0)
+    s = s1 * s2
+    y = s * _expm1_reduced(r) + (s - 1.0)
+    y = np.inf if x > _EXP_OVERFLOW else y
+    return x if (x != x or x == 0.0) else y
+
+
+@njit(**_JIT)
+def _exp_s(x):
+    """Out-of-line :func:`_exp` for scalar code."""
+    return _exp(x)
+
+
+@njit(**_JIT)
+def _expm1_s(x):
+    """Out-of-line :func:`_expm1` for scalar code."""
+    return _expm1(x)
+
+
+@njit(**_JIT)
+def _exp_array(x, n):
+    """x[:n] = exp(x[:n]) in place (vectorised)."""
+    for k in range(n):
+        x[k] = _exp(x[k])
+
+
+@njit(**_JIT)
+def _expm1_array(x, n):
+    """x[:n] = expm1(x[:n]) in place (vectorised)."""
+    for k in range(n):
+        x[k] = _expm1(x[k])
+
+
+@njit(**_JIT)
+def _ipow(x, n):
+    """x ** n for an integer n >= 1 by squaring (within 2 log2(n) ulp of pow)."""
+    y = 1.0
+    while True:
+        if n & 1:
+            y = y * x
+        n >>= 1
+        if n == 0:
+            return y
+        x = x * x
+
+
+@njit(**_INLINE)
+def _score1(c):
+    """benchmark_score(loss_ref(c)) (capability.score_of_compute, one step).
+
+    The sigmoid is written 1 - tanh(z) = 2 / (1 + e^{2z}): one exp instead of tanh, exact to
+    rounding for every z (no cancellation; e^{2z} = inf gives 0).
+    """
+    loss = _SIG_A * _exp(-_SIG_ALPHA * c) + _SIG_L0
+    half_z = _HALF_SLOPE * (loss - _MID)
+    return _HALF_SPAN * (2.0 / (1.0 + _exp(2.0 * half_z))) + _FLOOR
+
+
+@njit(**_JIT)
+def _scores(c, s, n, steps, isteps):
+    """s[:n] = benchmark_score(loss_ref(c[:n])) ** steps (vectorised)."""
+    for k in range(n):
+        s[k] = _score1(c[k])
+    if isteps > 1:
+        for k in range(n):
+            s[k] = _ipow(s[k], isteps)
+    elif isteps != 1:
+        for k in range(n):
+            s[k] = math.pow(s[k], steps)
+
+
+# --------------------------------------------------------------------------- paths (Paths)
+# The reference picks formulas per block (any switch year, any policy lever in the block); the
+# general formulas used here give the same values for scenarios without them (they add exact
+# zeros), so a scenario's result never depends on its block.
+
+@njit(**_INLINE)
+def _meek(t, cm0, la, lh, e, lag):
+    """ln C_m(t) (Paths.meek)."""
+    neg = t < 0.0
+    alg = t if neg else _max(t - lag, 0.0)
+    hw = t if neg else (1.0 - e) * t
+    return cm0 + la * alg + lh * hw
+
+
+@njit(**_INLINE)
+def _invest(t, l1, l2, ts):
+    """ln of the frontier budget's growth since 0 (Paths.invest)."""
+    return _min(t, ts) * l1 + _max(t - ts, 0.0) * l2
+
+
+@njit(**_INLINE)
+def _lead(t, lr0, la, lh, l1, l2, ts, e, lag):
+    """s(t) - m(t) (Paths.lead)."""
+    neg = t < 0.0
+    alg = t if neg else _max(t - lag, 0.0)
+    hw = t if neg else (1.0 - e) * t
+    return lr0 + _invest(t, l1, l2, ts) + la * (t - alg) + lh * (t - hw)
+
+
+@njit(**_INLINE)
+def _frontier(t, cs0, la, lh, l1, l2, ts):
+    """ln C_s(t) (Paths.frontier)."""
+    return cs0 + (la + lh) * t + _invest(t, l1, l2, ts)
+
+
+@njit(**_INLINE)
+def _meek_rate(t, la, lh, e, lag):
+    """d ln C_m / dt just after t (Paths.meek_rate)."""
+    alg = la if (t < 0.0 or t >= lag) else 0.0
+    hw = lh if t < 0.0 else (1.0 - e) * lh
+    return alg + hw
+
+
+@njit(**_INLINE)
+def _lead_rate(t, la, lh, l1, l2, ts, e, lag):
+    """d(s - m)/dt just after t (Paths.lead_rate)."""
+    inv = l1 if t < ts else l2
+    late = t >= 0.0
+    return inv + (la if (late and t < lag) else 0.0) + (e * lh if late else 0.0)
+
+
+@njit(**_INLINE)
+def _years_behind(t, cs0, lr0, la, lh, l1, l2, ts, e, lag):
+    """tau(t) (governance.years_behind through frontier_time_of)."""
+    neg = t < 0.0
+    alg = t if neg else _max(t - lag, 0.0)
+    hw = t if neg else (1.0 - e) * t
+    y = (-lr0 + la * alg + lh * hw + cs0) - cs0
+    r1 = la + lh + l1
+    u = y / r1
+    at_switch = (ts if math.isfinite(ts) else 0.0) * r1
+    u = u if u <= ts else ts + (y - at_switch) / (la + lh + l2)
+    return t - u
+
+
+@njit(**_JIT)
+def _gap(x, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag):
+    """G(x) = A e^{-alpha m} (-expm1(-alpha d)) (closed_forms.gap_at), for scalar code."""
+    m = _meek(x, cm0, la, lh, e, lag)
+    d = _lead(x, lr0, la, lh, l1, l2, ts, e, lag)
+    return A * _exp(-alpha * m) * -_expm1(-alpha * d)
+
+
+@njit(**_JIT)
+def _gaps(tv, n, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv):
+    """gv[:n] = G(tv[:n]) (closed_forms.gap_at), vectorised (x1, x2: scratch)."""
+    for k in range(n):
+        x1[k] = -alpha * _meek(tv[k], cm0, la, lh, e, lag)
+        x2[k] = -alpha * _lead(tv[k], lr0, la, lh, l1, l2, ts, e, lag)
+    _exp_array(x1, n)
+    _expm1_array(x2, n)
+    for k in range(n):
+        gv[k] = A * x1[k] * -x2[k]
+
+
+# --------------------------------------------------------------------------- the block
+
+_W = 8  # scenarios whose golden-section searches run in lock step (vectorised across them)
+# rows of the lane table: path constants, then the search's state
+(_L_CS0, _L_CM0, _L_LA, _L_LH, _L_L1, _L_L2, _L_TS, _L_E, _L_LAG, _L_A, _L_B, _L_GRID_BEST,
+ _L_GRID_T, _L_C, _L_D, _L_FC, _L_FD, _L_X, _L_FX, _L_LEFT) = range(20)
+
+
+@njit(**_JIT)
+def _block(par, ok, t, dt_grid, grid, horizons, form, thr, log_thr, log_flop, sn, horizon,
+           steps, isteps, iterations, flags, slots, out, ser):
+    """Every requested outcome and series of the block, scenario by scenario."""
+    n = par.shape[1]
+    nt = t.shape[0]
+    ng = grid.shape[0]
+    nh = horizons.shape[0]
+    do_out = out.shape[0] > 0
+    nan = np.nan
+    seg = np.empty((4, 10))
+    size = max(nt, ng, _W, 7 + nh)
+    x1 = np.empty(size)
+    x2 = np.empty(size)
+    tv = np.empty(size)
+    gv = np.empty(size)
+    cb = np.empty(2 * size)
+    sb = np.empty(2 * size)
+    wk = np.empty((6, size))
+    lane = np.empty((20, _W))
+    lane_i = np.zeros(_W, dtype=np.int64)
+    filled = 0
+    for i in range(n):
+        if not ok[i]:
+            for k in range(out.shape[0]):
+                out[k, i] = nan
+            for s in range(ser.shape[0]):
+                for k in range(nt):
+                    ser[s, i, k] = nan
+            continue
+        alpha = par[0, i]
+        A = par[1, i]
+        L0 = par[2, i]
+        la = math.log(par[3, i])
+        lh = math.log(par[4, i])
+        l1 = math.log(par[5, i])
+        lfi = math.log(par[6, i])
+        lbm = math.log(par[7, i])
+        lbs = math.log(par[8, i])
+        lf = math.log(par[9, i])
+        lp = math.log(par[10, i])
+        ts = par[11, i]
+        l2 = math.log(par[12, i])
+        e = par[13, i]
+        lag = par[14, i]
+        cm0 = lbm + lf
+        cs0 = lbs + lf
+        lr0 = lbs - lbm
+        ci0 = 2.0 * (lf + lp)
+        ki = 2.0 * (lh + lfi) + la if form == 0 else 2.0 * lfi
+
+        if do_out:
+            _outcomes(i, out, seg, alpha, A, la, lh, l1, l2, ts, e, lag, cm0, cs0, lr0, ci0, ki,
+                      horizons, nh, thr, log_thr, log_flop, sn, horizon, x1, x2, tv, gv)
+            # benchmark peak: the grid here, the golden-section search in lanes of _W
+            for j in range(ng):
+                cb[j] = _frontier(grid[j], cs0, la, lh, l1, l2, ts)
+                cb[ng + j] = _meek(grid[j], cm0, la, lh, e, lag)
+            _scores(cb, sb, 2 * ng, steps, isteps)
+            best = -np.inf
+            idx = 0
+            for j in range(ng):
+                v = 100.0 * (sb[j] - sb[ng + j])
+                if v > best:
+                    best = v
+                    idx = j
+            grid_best = 100.0 * (sb[idx] - sb[ng + idx])
+            dt = grid[1] - grid[0]
+            col = lane[:, filled]
+            col[_L_CS0] = cs0
+            col[_L_CM0] = cm0
+            col[_L_LA] = la
+            col[_L_LH] = lh
+            col[_L_L1] = l1
+            col[_L_L2] = l2
+            col[_L_TS] = ts
+            col[_L_E] = e
+            col[_L_LAG] = lag
+            col[_L_A] = _min(_max(grid[idx] - dt, 0.0), horizon)
+            col[_L_B] = _min(_max(grid[idx] + dt, 0.0), horizon)
+            col[_L_GRID_BEST] = grid_best
+            col[_L_GRID_T] = grid[idx]
+            lane_i[filled] = i
+            filled += 1
+            if filled == _W:
+                _golden(lane, lane_i, filled, iterations, steps, isteps, out, cb, sb)
+                filled = 0
+        if ser.shape[0] > 0:
+            _series(i, ser, flags, slots, t, nt, dt_grid, alpha, A, L0, la, lh, l1, l2, ts, e,
+                    lag, cm0, cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk)
+    if filled > 0:
+        for l in range(filled, _W):  # pad with copies of the first lane
+            lane[:, l] = lane[:, 0]
+        _golden(lane, lane_i, filled, iterations, steps, isteps, out, cb, sb)
+
+
+@njit(**_JIT)
+def _lane_bench(lane, x, fx, steps, isteps, cb, sb):
+    """fx = benchmark gap of each lane's scenario at its x (searches._bench)."""
+    for l in range(_W):
+        cb[l] = _frontier(x[l], lane[_L_CS0, l], lane[_L_LA, l], lane[_L_LH, l],
+                          lane[_L_L1, l], lane[_L_L2, l], lane[_L_TS, l])
+        cb[_W + l] = _meek(x[l], lane[_L_CM0, l], lane[_L_LA, l], lane[_L_LH, l],
+                           lane[_L_E, l], lane[_L_LAG, l])
+    _scores(cb, sb, 2 * _W, steps, isteps)
+    for l in range(_W):
+        fx[l] = 100.0 * (sb[l] - sb[_W + l])
+
+
+@njit(**_JIT)
+def _golden(lane, lane_i, filled, iterations, steps, isteps, out, cb, sb):
+    """searches.benchmark_peak's golden-section refinement for _W scenarios in lock step."""
+    a = lane[_L_A]
+    b = lane[_L_B]
+    c = lane[_L_C]
+    d = lane[_L_D]
+    fc = lane[_L_FC]
+    fd = lane[_L_FD]
+    x = np.empty(_W)   # separate arrays (not rows of lane): the vector loops need no alias checks
+    fx = np.empty(_W)
+    left = lane[_L_LEFT]
+    for l in range(_W):
+        c[l] = b[l] - _INVPHI * (b[l] - a[l])
+        d[l] = a[l] + _INVPHI * (b[l] - a[l])
+    _lane_bench(lane, c, fc, steps, isteps, cb, sb)
+    _lane_bench(lane, d, fd, steps, isteps, cb, sb)
+    for _ in range(iterations):
+        for l in range(_W):
+            lt = fc[l] >= fd[l]  # the maximum lies in [a, d]: d becomes b, c becomes d
+            bl = d[l] if lt else b[l]
+            al = a[l] if lt else c[l]
+            x[l] = bl - _INVPHI * (bl - al) if lt else al + _INVPHI * (bl - al)
+            a[l] = al
+            b[l] = bl
+            left[l] = 1.0 if lt else 0.0
+        _lane_bench(lane, x, fx, steps, isteps, cb, sb)
+        for l in range(_W):
+            lt = left[l] != 0.0
+            cl = c[l]
+            fcl = fc[l]
+            c[l] = x[l] if lt else d[l]
+            d[l] = cl if lt else x[l]
+            fc[l] = fx[l] if lt else fd[l]
+            fd[l] = fcl if lt else fx[l]
+    for l in range(_W):
+        x[l] = 0.5 * (a[l] + b[l])
+    _lane_bench(lane, x, fx, steps, isteps, cb, sb)
+    for l in range(filled):
+        i = lane_i[l]
+        grid_best = lane[_L_GRID_BEST, l]
+        if grid_best != grid_best:
+            out[_B_PEAK, i] = np.nan
+            out[_B_WHEN, i] = np.nan
+        elif fx[l] >= grid_best:
+            out[_B_PEAK, i] = fx[l]
+            out[_B_WHEN, i] = x[l]
+        else:  # the grid maximum beats the refined point
+            out[_B_PEAK, i] = grid_best
+            out[_B_WHEN, i] = lane[_L_GRID_T, l]
+
+
+@njit(**_JIT)
+def _outcomes(i, out, seg, alpha, A, la, lh, l1, l2, ts, e, lag, cm0, cs0, lr0, ci0, ki,
+              horizons, nh, thr, log_thr, log_flop, sn, horizon, x1, x2, tv, gv):
+    """Every outcome of scenario i but the benchmark peak."""
+    nan = np.nan
+    inf = np.inf
+    # ---- pieces of the paths (Paths.breakpoints / Paths.segments)
+    b0, b1, b2 = 0.0, lag, ts
+    if b1 > b2:
+        b1, b2 = b2, b1
+    if b0 > b1:
+        b0, b1 = b1, b0
+    if b1 > b2:
+        b1, b2 = b2, b1
+    # seg[k]: lo, hi, t0, m0, d0, a, r, log1p(r/a), critical root (order 1), gap at the root
+    for k in range(4):
+        lo = -inf if k == 0 else (b0 if k == 1 else (b1 if k == 2 else b2))
+        hi = b0 if k == 0 else (b1 if k == 1 else (b2 if k == 2 else inf))
+        if math.isinf(lo):
+            inside = hi - 1.0
+        elif math.isinf(hi):
+            inside = lo + 1.0
+        else:
+            inside = 0.5 * (lo + hi)
+        if math.isfinite(lo):
+            t0 = lo
+        elif math.isfinite(hi):
+            t0 = hi
+        else:
+            t0 = 0.0
+        if not math.isfinite(inside):
+            inside = t0
+        seg[k, 0] = lo
+        seg[k, 1] = hi
+        seg[k, 2] = t0
+        if lo < hi:
+            a = _meek_rate(inside, la, lh, e, lag)
+            r = _lead_rate(inside, la, lh, l1, l2, ts, e, lag)
+            seg[k, 3] = _meek(t0, cm0, la, lh, e, lag)
+            seg[k, 4] = _lead(t0, lr0, la, lh, l1, l2, ts, e, lag)
+            seg[k, 5] = a
+            seg[k, 6] = r
+            if a > 0.0:
+                # pieces with the same rates (no policy: before and after 0) share a log1p
+                if k > 0 and seg[k - 1, 0] < seg[k - 1, 1] and seg[k - 1, 5] == a \
+                        and seg[k - 1, 6] == r:
+                    seg[k, 7] = seg[k - 1, 7]
+                else:
+                    seg[k, 7] = math.log1p(r / a)
+            else:
+                seg[k, 7] = nan
+            root = nan
+            if a > 0.0 and r > 0.0:  # closed_forms._critical, order 1
+                root = t0 + (seg[k, 7] / alpha - seg[k, 4]) / r
+                if not (lo <= root and root < hi):
+                    root = nan
+            seg[k, 8] = root
+        else:
+            seg[k, 8] = nan
+    # the gap at the critical points, the finite breakpoints (b0 = 0 always) and the horizons
+    for k in range(4):
+        tv[k] = seg[k, 8]
+    tv[4] = b0
+    tv[5] = b1 if math.isfinite(b1) else nan
+    tv[6] = b2 if math.isfinite(b2) else nan
+    for j in range(nh):
+        tv[7 + j] = horizons[j]
+    _gaps(tv, 7 + nh, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
+    for k in range(4):
+        seg[k, 9] = gv[k] if seg[k, 8] == seg[k, 8] else nan
+    gb0 = gv[4]
+    gb1 = gv[5] if math.isfinite(b1) else nan
+    gb2 = gv[6] if math.isfinite(b2) else nan
+
+    # ---- t_peak, peak_gap (closed_forms._argmax over crit0, b0, crit1, b1, crit2, b2, crit3)
+    best_t = nan
+    best_g = -inf
+    best_g0 = gb0 if gb0 == gb0 else -inf  # peak_gap: candidates clamped to t >= 0, and 0
+    for j in range(7):
+        k = j // 2
+        if j % 2 == 0:
+            c = seg[k, 8]
+            g = seg[k, 9]
+        elif k == 0:
+            c, g = b0, gb0
+        elif k == 1:
+            c, g = b1, gb1
+        else:
+            c, g = b2, gb2
+        if not math.isfinite(c):
+            continue
+        if g > best_g:
+            best_t = c
+            best_g = g
+        if c >= 0.0 and g > best_g0:
+            best_g0 = g
+    peaked = best_g > 0.0
+    out[_T_PEAK, i] = best_t if peaked else nan
+    pk = best_g0 if peaked else nan
+    out[_PEAK_GAP, i] = pk
+
+    # ---- t_inflection
+    found = nan
+    tp = best_t
+    for k in range(4):
+        lo = seg[k, 0]
+        hi = seg[k, 1]
+        if not (lo < hi):
+            continue
+        start = _max(lo, tp)
+        if not (start < hi and found != found):
+            continue
+        t0 = seg[k, 2]
+        d0 = seg[k, 4]
+        a = seg[k, 5]
+        r = seg[k, 6]
+        d_start = d0 + r * (start - t0)
+        level = 2.0 * seg[k, 7] if a > 0.0 else inf
+        if alpha * d_start > level:  # convex at the start of the piece: a kink
+            found = start
+        else:
+            root = nan
+            if a > 0.0 and r > 0.0:  # closed_forms._critical, order 2
+                root = t0 + (2.0 * seg[k, 7] / alpha - d0) / r
+                if not (lo <= root and root < hi):
+                    root = nan
+            if root > tp:
+                found = root
+    out[_T_INFL, i] = found if peaked else nan
+
+    # ---- t_below (searches._bracket: the latest piece whose maximum exceeds thr)
+    blo = 0.0
+    bhi = 1.0
+    bfound = False
+    for k in range(3, -1, -1):
+        lo = seg[k, 0]
+        hi = seg[k, 1]
+        if not (lo < hi):
+            continue
+        bt = nan
+        bg = -inf
+        if math.isfinite(lo):
+            g = gb0 if k == 1 else (gb1 if k == 2 else gb2)
+            if g > bg:
+                bt = lo
+                bg = g
+        if seg[k, 8] == seg[k, 8] and seg[k, 9] > bg:
+            bt = seg[k, 8]
+            bg = seg[k, 9]
+        if math.isfinite(hi):
+            g = gb0 if k == 0 else (gb1 if k == 1 else gb2)
+            if g > bg:
+                bt = hi
+                bg = g
+        if bg > thr:
+            if math.isfinite(hi):
+                end = hi
+            else:  # last piece: A C_m(t)^-alpha = thr bounds the crossing
+                t_hi = seg[k, 2] + (math.log(A / thr) / alpha - seg[k, 3]) / seg[k, 5]
+                end = _max(t_hi, bt)
+            blo = bt
+            bhi = end
+            bfound = True
+            break
+    x = nan
+    if bfound:
+        x = _newton(bhi, blo, bhi, A, alpha, log_thr, cm0, lr0, la, lh, l1, l2, ts, e, lag)
+    below_ever = x if (bfound and x <= inf) else nan
+    out[_T_BELOW, i] = x if (bfound and x <= horizon) else nan
+    if below_ever != below_ever:
+        out[_WINDOW, i] = 0.0
+    elif below_ever <= horizon:
+        out[_WINDOW, i] = _max(below_ever, 0.0)
+    else:
+        out[_WINDOW, i] = nan
+
+    # ---- t_inference_catchup
+    d0 = ci0 - cs0
+    base = ki - la - lh
+    k1 = base - l1
+    k2 = base - l2
+    root1 = -d0 / k1
+    if math.isfinite(ts):
+        d_ts = d0 + k1 * ts
+        seg1 = _max(root1, 0.0) if k1 > 0.0 else 0.0
+        if k2 < 0.0:
+            v = nan
+        elif k2 == 0.0:
+            v = seg1 if d_ts >= 0.0 else nan
+        elif d_ts >= 0.0:
+            v = seg1
+        else:
+            v = _max(ts - d_ts / k2, 0.0)
+    elif k1 > 0.0:
+        v = _max(root1, 0.0)
+    elif k1 == 0.0 and d0 >= 0.0:
+        v = 0.0
+    else:
+        v = nan
+    out[_T_INF, i] = v
+
+    # ---- tokens at the peak (capability.sprt_tokens)
+    if pk > 0.0:
+        out[_TOKENS, i] = sn / pk
+    elif pk != pk:
+        out[_TOKENS, i] = nan
+    else:
+        out[_TOKENS, i] = inf
+
+    # ---- governance
+    r_lag = (1.0 - e) * lh
+    r_after = la + (1.0 - e) * lh
+    during = lr0 / r_lag if r_lag > 0.0 else inf
+    after = lag + (lr0 - r_lag * lag) / r_after
+    ahead = during if during < lag else after
+    out[_T_MATCH, i] = lr0 / (la + lh) if lr0 <= 0.0 else ahead
+    out[_T_THR_CAP, i] = (cs0 - log_flop) / la if la > 0.0 else nan
+    need = log_flop - cm0
+    rate = (1.0 - e) * lh
+    if need <= 0.0:
+        v = need / lh
+    elif rate > 0.0:
+        v = need / rate
+    else:
+        v = inf
+    out[_T_CROSS, i] = v if v <= horizon else nan
+
+    # ---- horizons
+    for j in range(nh):
+        h = horizons[j]
+        out[12 + j, i] = gv[7 + j]
+        out[12 + nh + j, i] = _years_behind(h, cs0, lr0, la, lh, l1, l2, ts, e, lag)
+
+
+@njit(**_JIT)
+def _newton(x, lo, hi, A, alpha, log_thr, cm0, lr0, la, lh, l1, l2, ts, e, lag):
+    """searches._newton for one scenario: Newton on ln G safeguarded by the bracket."""
+    for _ in range(60):
+        em = A * _exp_s(-alpha * _meek(x, cm0, la, lh, e, lag))
+        lead = _lead(x, lr0, la, lh, l1, l2, ts, e, lag)
+        gap = em * -_expm1_s(-alpha * lead)
+        a = _meek_rate(x, la, lh, e, lag)
+        dgap = alpha * em * ((a + _lead_rate(x, la, lh, l1, l2, ts, e, lag))
+                             * _exp_s(-alpha * lead) - a)
+        h = math.log(gap) - log_thr if gap > 0.0 else -np.inf
+        if h > 0.0:
+            lo = x
+        else:
+            hi = x
+        newton = x - h * gap / dgap
+        mid = 0.5 * (lo + hi)
+        tiny = abs(newton - x) <= 1e-12 * _max(abs(x), 1.0)
+        collapsed = mid == lo or mid == hi
+        if h == 0.0:
+            step = x
+        elif tiny or (newton >= lo and newton <= hi):
+            step = newton
+        else:
+            step = mid
+        if collapsed and not tiny and h != 0.0:
+            step = mid
+        x = step
+        if h == 0.0 or tiny or collapsed:
+            break
+    return x
+
+
+_B = 16  # points per block of the loss-gap recurrence (one exact anchor each)
+
+
+@njit(**_JIT)
+def _piece(t, b0, b1, b2):
+    """Index of the linear piece of the paths that holds t (breakpoints sorted)."""
+    return (1 if t >= b0 else 0) + (1 if t >= b1 else 0) + (1 if t >= b2 else 0)
+
+
+@njit(**_JIT)
+def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, x1, x2, tv,
+                gv, wk):
+    """row = G(t) on a uniform grid t_k = t_0 + k dt, by recurrence along each linear piece.
+
+    On a piece where m grows at rate a and the lead d at rate r >= 0, with q = e^{-alpha a dt}
+    and Q = e^{-alpha r dt}, blocks of _B points follow their first point (an exact anchor):
+
+        A e^{-alpha m_{k0+j}} = A e^{-alpha m_k0} q^j,
+        expm1(-alpha d_{k0+j}) = expm1(-alpha d_k0) Q^j + (Q^j - 1),
+
+    with q^j, Q^j and Q^j - 1 from exp/expm1 of j alpha a dt, j alpha r dt (no accumulation).
+    Both terms of the second line have one sign (d_k0 >= 0), so it is exact to a few ulp. A
+    point is evaluated directly instead where the reference's own rounding of d (up to
+    2 eps (|ln R| + |t| * the rates)) is more than 1/64 of d: there the reference's
+    expm1(-alpha d) moves with that rounding and a recurrence (which does not see it) would not.
+    """
+    qp = wk[0]
+    Qp = wk[1]
+    Qm = wk[2]
+    fl = wk[3]
+    ax = wk[4]
+    ay = wk[5]
+    b0, b1, b2 = 0.0, lag, ts
+    if b1 > b2:
+        b1, b2 = b2, b1
+    if b0 > b1:
+        b0, b1 = b1, b0
+    if b1 > b2:
+        b1, b2 = b2, b1
+    sd = abs(l1) + abs(l2) + abs(la) + abs(lh)
+    alr0 = abs(lr0)
+    ks = 0
+    while ks < nt:
+        pid = _piece(t[ks], b0, b1, b2)
+        ke = ks + 1
+        while ke < nt and _piece(t[ke], b0, b1, b2) == pid:
+            ke += 1
+        # the run [ks, ke) lies on one piece: rates, tables, anchors
+        a = _meek_rate(t[ks], la, lh, e, lag)
+        r = _lead_rate(t[ks], la, lh, l1, l2, ts, e, lag)
+        nj = min(_B, ke - ks)
+        for j in range(nj):
+            qp[j] = -alpha * a * (j * dt)
+            Qp[j] = -alpha * r * (j * dt)
+            Qm[j] = Qp[j]
+        _exp_array(qp, nj)
+        _exp_array(Qp, nj)
+        _expm1_array(Qm, nj)
+        na = (ke - ks + _B - 1) // _B
+        for q in range(na):
+            tq = t[ks + q * _B]
+            ax[q] = -alpha * _meek(tq, cm0, la, lh, e, lag)
+            ay[q] = -alpha * _lead(tq, lr0, la, lh, l1, l2, ts, e, lag)
+        _exp_array(ax, na)
+        _expm1_array(ay, na)
+        for q in range(na):
+            k0 = ks + q * _B
+            ap0 = A * ax[q]
+            u0 = ay[q]
+            m0 = alr0 + abs(t[k0]) * sd
+            ok = r >= 0.0 and u0 <= 0.0
+            for j in range(min(_B, ke - k0)):
+                k = k0 + j
+                row[k] = ap0 * qp[j] * -_fma(u0, Qp[j], Qm[j])
+                d = _lead(t[k], lr0, la, lh, l1, l2, ts, e, lag)
+                fine = ok and d > 0.0 and 64.0 * d >= _max(m0, alr0 + abs(t[k]) * sd)
+                fl[k] = 0.0 if fine else 1.0
+        ks = ke
+    # points a recurrence cannot reproduce: directly, as the reference
+    nf = 0
+    for k in range(nt):
+        if fl[k] != 0.0:
+            tv[nf] = t[k]
+            nf += 1
+    if nf:
+        _gaps(tv, nf, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
+        nf = 0
+        for k in range(nt):
+            if fl[k] != 0.0:
+                row[k] = gv[nf]
+                nf += 1
+
+
+@njit(**_JIT)
+def _series(i, ser, flags, slots, t, nt, dt, alpha, A, L0, la, lh, l1, l2, ts, e, lag, cm0,
+            cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk):
+    """The requested (scenario, t) series of scenario i (outcomes._series), in vector loops."""
+    if flags[_S_LM]:
+        row = ser[slots[_S_LM], i]
+        for k in range(nt):
+            x1[k] = -alpha * _meek(t[k], cm0, la, lh, e, lag)
+        _exp_array(x1, nt)
+        for k in range(nt):
+            row[k] = A * x1[k] + L0
+    if flags[_S_LS]:
+        row = ser[slots[_S_LS], i]
+        for k in range(nt):
+            x1[k] = -alpha * _frontier(t[k], cs0, la, lh, l1, l2, ts)
+        _exp_array(x1, nt)
+        for k in range(nt):
+            row[k] = A * x1[k] + L0
+    if flags[_S_GAP] or flags[_S_TOK]:
+        row = ser[slots[_S_GAP] if flags[_S_GAP] else slots[_S_TOK], i]
+        if dt > 0.0:
+            _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, x1, x2,
+                        tv, gv, wk)
+        else:
+            _gaps(t, nt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, row)
+        if flags[_S_TOK]:
+            tok = ser[slots[_S_TOK], i]
+            for k in range(nt):
+                g = row[k]
+                tok[k] = sn / g if g > 0.0 else (np.nan if g != g else np.inf)
+    if flags[_S_BENCH]:
+        row = ser[slots[_S_BENCH], i]
+        for k in range(nt):
+            cb[k] = _frontier(t[k], cs0, la, lh, l1, l2, ts)
+            cb[nt + k] = _meek(t[k], cm0, la, lh, e, lag)
+        _scores(cb, sb, 2 * nt, steps, isteps)
+        for k in range(nt):
+            row[k] = 100.0 * (sb[k] - sb[nt + k])
+    if flags[_S_INF]:
+        row = ser[slots[_S_INF], i]
+        for k in range(nt):
+            li = ci0 + ki * t[k]
+            x1[k] = -alpha * li
+            x2[k] = -alpha * (_frontier(t[k], cs0, la, lh, l1, l2, ts) - li)
+        _exp_array(x1, nt)
+        _expm1_array(x2, nt)
+        for k in range(nt):
+            row[k] = _max(A * x1[k] * -x2[k], 0.0)
+    if flags[_S_INFB]:
+        row = ser[slots[_S_INFB], i]
+        for k in range(nt):
+            cb[k] = _frontier(t[k], cs0, la, lh, l1, l2, ts)
+            cb[nt + k] = ci0 + ki * t[k]
+        _scores(cb, sb, 2 * nt, steps, isteps)
+        for k in range(nt):
+            row[k] = _max(100.0 * (sb[k] - sb[nt + k]), 0.0)
+    if flags[_S_YB]:
+        row = ser[slots[_S_YB], i]
+        for k in range(nt):
+            row[k] = _years_behind(t[k], cs0, lr0, la, lh, l1, l2, ts, e, lag)
+
+
+# --------------------------------------------------------------------------- entry point
+
+def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Sequence[str] = (),
+             outcomes: bool = True) -> dict[str, Array]:
+    """Every outcome (and the requested series) of a block of scenarios, compiled.
+
+    The contract of :func:`engine.model.outcomes.evaluate`, which it reproduces to about 1e-13
+    relative: same keys in the same order, same shapes and dtypes, NaN for scenarios outside
+    the domain.
+
+    Parameters
+    ----------
+    p : Params
+        One 1-d array (or scalar) per parameter.
+    t : 1-d array
+        Time grid in years; searches cover [0, t[-1]].
+    options : Options
+    series : sequence of str
+        Names from :data:`~.outcomes.SERIES`, returned with shape (n, len(t)).
+    outcomes : bool
+        Whether to compute the per-scenario outcomes.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``domain_reason`` (int8), outcomes of shape (n,), series of shape (n, T).
+
+    Example
+    -------
+    >>> from engine.model.params import PAPER
+    >>> out = evaluate(PAPER.map(lambda v: np.array([v])), np.linspace(0, 20, 5))
+    >>> round(float(out["t_inference_catchup"][0]), 3)
+    1.332
+    """
+    unknown = set(series) - set(SERIES)
+    if unknown:
+        raise ValueError(f"series={sorted(unknown)!r}: unknown; allowed: {', '.join(SERIES)}")
+    wanted = set(series)
+    q = p.arrays()
+    n = int(np.broadcast(*(getattr(q, f) for f in NAMES)).size)
+    q = q.map(lambda v: np.broadcast_to(v, (n,)))
+    reason = domain_reason(q)
+    t_arr = np.asarray(t, dtype=float)
+    if t_arr.ndim != 1:
+        raise ValueError(f"t must be a 1-d time grid, got shape {t_arr.shape}")
+    nt = t_arr.shape[0]
+    horizon = float(t_arr[-1]) if nt and t_arr[-1] > 0 else 1.0
+
+    # option checks, in the order the reference meets them
+    thr = 0.0
+    log_thr = 0.0
+    log_flop = 0.0
+    sn = 0.0
+    grid = np.zeros(2)
+    names: list[str] = []
+    if outcomes:
+        threshold = options.threshold_nats
+        if np.ndim(threshold) == 0 and not float(threshold) > 0:
+            raise ValueError(f"threshold={threshold!r} must be > 0")
+        thr = float(np.asarray(threshold, dtype=float))
+        log_thr = float(np.log(np.asarray(threshold, dtype=float)))
+        if not (math.isfinite(horizon) and horizon > 0):
+            raise ValueError(f"horizon={horizon!r} must be a finite number > 0")
+        if options.benchmark_grid_points < 2:
+            raise ValueError(f"benchmark_grid_points={options.benchmark_grid_points!r}: "
+                             "must be at least 2")
+        grid = np.linspace(0.0, horizon, options.benchmark_grid_points)
+        sn = float(np.asarray(options.slowdown) * sprt_numerator(options.false_alarm,
+                                                                 options.miss))
+        flop = options.threshold_flop
+        if not (np.isfinite(flop) and flop > 0):
+            raise ValueError(f"threshold_flop={flop!r}: must be a finite number > 0")
+        log_flop = float(np.log(flop))
+        names = outcome_names(options)
+    if {"loss_gap", "tokens_to_distinguish"} & wanted:
+        sn = float(np.asarray(options.slowdown) * sprt_numerator(options.false_alarm,
+                                                                 options.miss))
+    order = [s for s in _SERIES_ORDER if s in wanted]
+    flags = np.array([s in wanted for s in _SERIES_ORDER], dtype=np.bool_)
+    slots = np.array([order.index(s) if s in wanted else 0 for s in _SERIES_ORDER],
+                     dtype=np.int64)
+
+    par = np.empty((len(NAMES), n))
+    for k, name in enumerate(NAMES):
+        par[k] = getattr(q, name)
+    horizons = np.asarray(options.horizons if outcomes else (), dtype=float).reshape(-1)
+    out = np.empty((len(names) and 12 + 2 * len(horizons), n))
+    ser = np.empty((len(order), n, nt))
+    steps = float(options.steps)
+    isteps = int(steps) if (steps == int(steps) and 1 <= steps <= 2**31) else 0
+    _block(par, reason == 0, t_arr, _uniform_step(t_arr), grid, horizons, _INFERENCE_FORMS[options.inference], thr,
+           log_thr, log_flop, sn, horizon, steps, isteps, int(options.benchmark_iterations),
+           flags, slots, out, ser)
+
+    result: dict[str, Array] = {"domain_reason": reason}
+    for k, name in enumerate(names):
+        result[name] = out[k]
+    for k, name in enumerate(order):
+        result[name] = ser[k]
+    return result
+
+
+def _uniform_step(t: Array) -> float:
+    """The step of t if it is an increasing uniform grid (to rounding), else 0."""
+    n = t.shape[0]
+    if n < 3 or not np.all(np.isfinite(t)):
+        return 0.0
+    dt = (t[-1] - t[0]) / (n - 1)
+    if not dt > 0:
+        return 0.0
+    dev = np.abs(t - (t[0] + dt * np.arange(n)))
+    scale = max(abs(t[0]), abs(t[-1]))
+    return float(dt) if np.all(dev <= 4 * np.finfo(float).eps * scale) else 0.0

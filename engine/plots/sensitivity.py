@@ -1,0 +1,172 @@
+"""Sensitivity figures from sobol.nc, morris.nc and scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from engine.plots.base import axes, figure, label, log_axis
+
+
+def _factors(idx: xr.Dataset) -> list[str]:
+    return [str(p) for p in idx["factor"].values]
+
+
+def sobol_bars(idx: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
+    """S1 and ST of one output per factor, with their bootstrap half-widths."""
+    ax = axes(ax)
+    sel = idx.sel(output=output)
+    y = np.arange(idx.sizes["factor"])
+    h = 0.38
+    s1, st = np.nan_to_num(sel["S1"].values), np.nan_to_num(sel["ST"].values)
+    ax.barh(y - h / 2, s1, h, xerr=np.nan_to_num(sel["S1_conf"].values), color="C0",
+            label="S1 (alone)", capsize=2)
+    ax.barh(y + h / 2, st, h, xerr=np.nan_to_num(sel["ST_conf"].values), color="C1",
+            label="ST (with interactions)", capsize=2)
+    ax.set_yticks(y, _factors(idx))
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.6)
+    ax.set_xlim(min(-0.05, float(np.min(s1 - np.nan_to_num(sel["S1_conf"].values))) - 0.02),
+                1.05)
+    ax.set_xlabel("Sobol' index (share of output variance)")
+    title = str(sel["output_label"].values) if "output_label" in idx else output
+    share = float(sel["defined_share"]) if "defined_share" in idx else 1.0
+    if share < 1:
+        title += f"\n(where defined: {share:.1%} of scenarios)"
+    if not np.isfinite(sel["S1"].values).any():
+        title += "\n(too few defined scenarios to analyse)"
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def sobol_overview(idx: xr.Dataset, outputs: Sequence[str] | None = None) -> Figure:
+    """One panel of S1/ST bars per output."""
+    outputs = list(outputs if outputs is not None else idx["output"].values)
+    cols = 3
+    rows = -(-len(outputs) // cols)
+    fig, grid = figure(rows, cols, figsize=(5.2 * cols, 0.34 * idx.sizes["factor"] * rows
+                                            + 1.7 * rows))
+    for ax, name in zip(grid.ravel(), outputs, strict=False):
+        sobol_bars(idx, name, ax=ax)
+    for ax in grid.ravel()[len(outputs):]:
+        ax.set_visible(False)
+    grid.ravel()[0].legend(fontsize=8, loc="lower right")
+    n = idx.attrs.get("N")
+    fig.suptitle(f"Sobol' indices with {idx.attrs.get('conf_level', 0.95):.0%} bootstrap "
+                 f"intervals (N = {n:,} base rows)" if n else "Sobol' indices")
+    return fig
+
+
+def sobol_over_time(idx: xr.Dataset, series: str) -> Figure:
+    """S1(t) as stacked areas (the rest is interactions) and ST(t) as lines, for one series;
+    time points where the output's variance collapsed are left blank and said so."""
+    sel = idx.sel(series=series)
+    t = idx["t"].values
+    fig, grid = figure(2, 1, figsize=(8, 7.5), sharex=True)
+    ax1, ax2 = grid[:, 0]
+    s1 = np.clip(sel["S1_t"].transpose("factor", "t").values, 0, None)
+    labels = _factors(idx)
+    colors = [f"C{i % 10}" for i in range(len(labels))]
+    ax1.stackplot(t, np.nan_to_num(s1), labels=labels, colors=colors, alpha=0.85)
+    total = np.nansum(s1, axis=0)
+    rest = np.clip(1 - total, 0, None)
+    collapsed = sel["collapsed"].values.astype(bool) if "collapsed" in sel else \
+        np.zeros(t.shape, dtype=bool)
+    rest = np.where(collapsed, 0.0, rest)
+    ax1.fill_between(t, total, total + rest, color="0.85", hatch="//", edgecolor="0.6", lw=0,
+                     label="interactions (1 - sum S1)")
+    if collapsed.any():
+        first = float(t[collapsed][0])
+        for ax in (ax1, ax2):
+            ax.axvspan(first, float(t[-1]), color="0.6", alpha=0.25, lw=0)
+        ax1.text(first, 0.5, " output variance has collapsed:\n indices undefined here",
+                 fontsize=8, va="center")
+    ax1.set_ylim(0, 1.02)
+    ax1.set_ylabel("first-order index S1 (stacked)")
+    ax1.set_title(f"What drives the {series.replace('_', ' ')} over time")
+    ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    for i, name in enumerate(labels):
+        st = sel["ST_t"].sel(factor=name).values
+        conf = sel["ST_t_conf"].sel(factor=name).values
+        ax2.plot(t, st, color=colors[i], label=name)
+        ax2.fill_between(t, st - conf, st + conf, color=colors[i], alpha=0.15, lw=0)
+    ax2.set_ylabel("total-order index ST")
+    ax2.set_xlabel("years from the start")
+    top = float(np.nanmax(sel["ST_t"].values)) if np.isfinite(sel["ST_t"].values).any() else 1
+    ax2.set_ylim(0, max(1.02, top + 0.05))
+    ax1.grid(alpha=0.3)
+    ax2.grid(alpha=0.3)
+    return fig
+
+
+def convergence(idx: xr.Dataset, output: str) -> Figure:
+    """S1 and ST of one output on nested prefixes of the design, with their intervals."""
+    fig, grid = figure(1, 2, figsize=(11, 4.2), sharey=True)
+    n = idx["n_base"].values
+    for ax, key in zip(grid[0], ("S1", "ST"), strict=True):
+        for i, name in enumerate(_factors(idx)):
+            v = idx[f"{key}_conv"].sel(output=output, factor=name).values
+            c = idx[f"{key}_conf_conv"].sel(output=output, factor=name).values
+            ax.errorbar(n * (1 + 0.02 * (i - idx.sizes["factor"] / 2)), v, yerr=c,
+                        marker="o", ms=3, capsize=2, label=name, color=f"C{i % 10}")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base rows N")
+        ax.set_title(f"{key} of {output}")
+        ax.grid(alpha=0.3)
+    grid[0, 0].set_ylabel("Sobol' index")
+    grid[0, 1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.suptitle("Convergence: indices and bootstrap intervals at N/8, N/4, N/2, N")
+    return fig
+
+
+def scatter_grid(ds: xr.Dataset, outcome: str, parameters: Sequence[str],
+                 max_points: int = 4000) -> Figure:
+    """The outcome against each uncertain parameter (a thinned sample of scenarios)."""
+    cols = 4
+    rows = -(-len(parameters) // cols)
+    fig, grid = figure(rows, cols, figsize=(3.4 * cols, 2.9 * rows), sharey=True)
+    stride = max(1, ds.sizes["scenario"] // max_points)
+    sub = ds[[outcome, *parameters]].isel(scenario=slice(None, None, stride)).load()
+    y = sub[outcome].values
+    for ax, name in zip(grid.ravel(), parameters, strict=False):
+        x = sub[name].values
+        ax.scatter(x, y, s=2, alpha=0.35, color="C0", rasterized=True)
+        if np.all(x > 0) and x.max() / max(x.min(), 1e-300) > 8:
+            log_axis(ax, "x")
+        ax.set_xlabel(label(ds[name]), fontsize=7)
+        ax.grid(alpha=0.3)
+    for ax in grid[:, 0]:
+        ax.set_ylabel(label(ds[outcome]), fontsize=8)
+    for ax in grid.ravel()[len(parameters):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{ds[outcome].attrs.get('long_name', outcome)} against each uncertain "
+                 f"parameter ({y.size:,} scenarios shown)")
+    return fig
+
+
+def morris_chart(mo: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
+    """Morris screening: mu* (importance) against sigma (non-linearity and interactions); one
+    marker per factor, named in the legend so that no labels overlap."""
+    ax = axes(ax, figsize=(7.5, 4.6))
+    sel = mo.sel(output=output)
+    markers = "osD^vP*Xh<>p"
+    for i, name in enumerate(mo["factor"].values):
+        m = float(sel["mu_star"].sel(factor=name))
+        s = float(sel["sigma"].sel(factor=name))
+        c = float(sel["mu_star_conf"].sel(factor=name))
+        ax.errorbar([m], [s], xerr=[c], fmt=markers[i % len(markers)], color=f"C{i % 10}",
+                    capsize=2, label=str(name), ms=6)
+    finite = np.concatenate([sel["mu_star"].values, sel["sigma"].values])
+    lim = float(np.nanmax(finite)) * 1.1 if np.isfinite(finite).any() else 1.0
+    ax.plot([0, lim], [0, lim], color="0.6", ls="--", lw=0.8, label="sigma = mu*")
+    ax.set_xlabel("mu* (mean |elementary effect| per unit of prior quantile)")
+    ax.set_ylabel("sigma (spread of the effects)")
+    ax.set_title(f"Morris screening of {output}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return ax

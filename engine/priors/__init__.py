@@ -1,0 +1,161 @@
+"""Priors over the model's parameters: factors that map the unit hypercube to values.
+
+A prior is declared as ``{dist: NAME, ...parameters}``:
+
+=============  =================================================================
+fixed          value
+uniform        low, high
+loguniform     low, high   |  ci90: [lo, hi]  (5% and 95% quantiles)
+normal         mean, sd
+truncnormal    mean, sd, low, high
+lognormal      median, sigma  |  ci90: [lo, hi]; optional low, high truncate it
+triangular     low, mode, high
+beta           a, b, low (default 0), high (default 1)
+scaling_law    fit: paper | hoffmann | besiroglu | both   |   A, alpha, L0
+particles      a posterior group (written by the calibration, see engine.calibration)
+=============  =================================================================
+
+A declaration that also carries a ``value`` other than null is pinned there:
+``priors.g_inv.value=5`` fixes g_inv with one scalar override, whatever distribution the prior
+file declares (prior files carry ``value: null`` on uncertain parameters so that Hydra accepts
+the override). ``priors.scaling_law`` also takes a bare name: ``priors.scaling_law=hoffmann``.
+
+Samplers draw in the unit hypercube; :class:`PriorSet` pushes each factor's columns through its
+prior, so one design serves Monte Carlo, Latin hypercube, Sobol' and Saltelli alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.priors import (beta, fixed, lognormal, loguniform, normal, scaling_law,  # noqa: F401
+                           triangular, truncnormal, uniform)
+from engine.priors.base import REGISTRY, Array, Prior, PriorError
+
+__all__ = ["Prior", "PriorError", "PriorSet", "make_prior"]
+
+
+def make_prior(name: str, spec: Any) -> Prior:
+    """Build and check one prior from its declaration.
+
+    Raises
+    ------
+    PriorError
+        Unknown distribution, missing or extra keys, non-numbers, low >= high, ...
+
+    Example
+    -------
+    >>> p = make_prior("g_alg", {"dist": "lognormal", "ci90": [2.0, 4.0]})
+    >>> [round(float(x), 6) for x in p.ppf(np.array([[0.05], [0.95]]))["g_alg"]]
+    [2.0, 4.0]
+    """
+    if isinstance(spec, str) and name == "scaling_law":
+        spec = {"dist": "scaling_law", "fit": spec}
+    if not isinstance(spec, Mapping):
+        raise PriorError(f"priors.{name}={spec!r}: must be a mapping like {{dist: uniform, "
+                         "low: ..., high: ...}}")
+    source = spec.get("source")
+    spec = {k: v for k, v in spec.items() if k != "source"}  # where the numbers come from
+    prior = _build(name, spec)
+    if source is not None:
+        prior.source = str(source)
+    return prior
+
+
+def _build(name: str, spec: Mapping[str, Any]) -> Prior:
+    dist = spec.get("dist")
+    if "value" in spec and spec["value"] is None and dist != "fixed":  # value: null = not pinned
+        spec = {k: v for k, v in spec.items() if k != "value"}
+    if "value" in spec and dist in REGISTRY and dist != "fixed":
+        return REGISTRY["fixed"].build(name, {"value": spec["value"]})
+    if dist not in REGISTRY:
+        raise PriorError(f"priors.{name}.dist={dist!r}: unknown; allowed: {sorted(REGISTRY)}")
+    cls = REGISTRY[dist]
+    keys = set(spec) - {"dist"}
+    missing = cls.required - keys
+    extra = keys - cls.required - cls.optional
+    if missing:
+        raise PriorError(f"priors.{name}: dist {dist!r} needs {sorted(missing)}, got "
+                         f"{sorted(keys)!r}")
+    if extra:
+        key = sorted(extra)[0]
+        raise PriorError(f"priors.{name}.{key}={spec[key]!r}: not a parameter of {dist!r}; "
+                         f"allowed: {sorted(cls.required | cls.optional)}")
+    return cls.build(name, spec)
+
+
+class PriorSet:
+    """The factors of a run in order; the uncertain ones own the design's columns.
+
+    Example
+    -------
+    >>> ps = PriorSet.from_specs({"x": {"dist": "uniform", "low": 0, "high": 2},
+    ...                           "y": {"dist": "fixed", "value": 3}})
+    >>> ps.uncertain, ps.columns
+    (['x'], 1)
+    >>> {k: v.tolist() for k, v in ps.map(np.array([[0.25]])).items()}
+    {'x': [0.5], 'y': [3.0]}
+    """
+
+    def __init__(self, priors: Mapping[str, Prior]) -> None:
+        self.priors = dict(priors)
+        self.by_output = {out: p for p in self.priors.values() for out in p.outputs}
+
+    @classmethod
+    def from_specs(cls, specs: Mapping[str, Any]) -> PriorSet:
+        return cls({name: make_prior(name, spec) for name, spec in specs.items()})
+
+    def __iter__(self) -> Iterator[Prior]:
+        return iter(self.priors.values())
+
+    def __getitem__(self, name: str) -> Prior:
+        return self.priors[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.priors
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Names of the factors that are drawn: the rows of a sensitivity analysis."""
+        return [p.name for p in self if not p.fixed]
+
+    @property
+    def columns(self) -> int:
+        return sum(p.columns for p in self)
+
+    @property
+    def groups(self) -> list[str]:
+        """The factor of each design column (SALib's ``groups``)."""
+        return [p.name for p in self for _ in range(p.columns)]
+
+    @property
+    def outputs(self) -> list[str]:
+        return [out for p in self for out in p.outputs]
+
+    def map(self, unit: Array) -> dict[str, Array]:
+        """Parameter values for design rows ``unit`` of shape (n, columns)."""
+        unit = np.asarray(unit, dtype=float)
+        if unit.ndim != 2 or unit.shape[1] != self.columns:
+            raise ValueError(f"design has {unit.shape[-1]} columns for {self.columns} columns "
+                             f"of uncertain factors {self.uncertain}")
+        out: dict[str, Array] = {}
+        start = 0
+        for p in self:
+            out.update(p.ppf(unit[:, start:start + p.columns]))
+            start += p.columns
+        return out
+
+    def support(self, output: str) -> tuple[float, float]:
+        return self.by_output[output].support()[output]
+
+    def describe(self) -> dict[str, str]:
+        return {p.name: p.describe() for p in self}
+
+    def sources(self) -> dict[str, str]:
+        return {p.name: p.source or "" for p in self}
+
+    def specs(self) -> dict[str, Any]:
+        return {p.name: p.spec for p in self}  # type: ignore[attr-defined]

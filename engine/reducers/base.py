@@ -1,0 +1,56 @@
+"""The reducer protocol: mergeable summaries of (scenario, t) series, so that no run holds N x T.
+
+A reducer reads some series of each piece of scenarios and returns a partial summary; partials
+are combined two at a time and ``finish`` turns the total into a result. The engine always
+combines the pieces in the order of their first row (a left fold), so floating-point sums come
+out bit for bit the same however the pieces were scheduled, chunked or resumed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+
+
+class Reducer(ABC):
+    """Partial per piece, combine, finish."""
+
+    #: series it reads
+    needs: tuple[str, ...] = ()
+
+    def prepare(self, pilot: Mapping[str, Array]) -> None:
+        """Look at a pilot sample of the series once before the run (optional)."""
+
+    @abstractmethod
+    def partial(self, piece: Mapping[str, Array], first_row: int) -> Any:
+        """Summary of rows [first_row, first_row + len) of the series it needs."""
+
+    @abstractmethod
+    def combine(self, a: Any, b: Any) -> Any:
+        """Summary of two consecutive pieces (a before b)."""
+
+    @abstractmethod
+    def finish(self, total: Any) -> Any:
+        """The result from the summary of every row."""
+
+    @abstractmethod
+    def to_arrays(self, partial: Any) -> dict[str, Array]:
+        """A partial as named arrays (to keep it on disk for a resume)."""
+
+    @abstractmethod
+    def from_arrays(self, arrays: Mapping[str, Array]) -> Any:
+        """The inverse of :meth:`to_arrays`."""
+
+    def key(self) -> tuple[object, ...]:
+        """Everything that determines its partials (for run fingerprints)."""
+        return (type(self).__name__, self.needs)
+
+
+def dict_arrays(prefix: str, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {f"{prefix}{k}": np.asarray(v) for k, v in values.items()}

@@ -1,0 +1,1 @@
+"""Reports in words: Markdown summaries (:mod:`.text`) and report.html (:mod:`.html`)."""

@@ -1,0 +1,104 @@
+"""Results in plain words (Markdown), written from saved Datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "never" if v == np.inf else "n/a"
+    a = abs(v)
+    if a != 0 and (a >= 1e5 or a < 1e-3):
+        return f"{v:.3g}"
+    return f"{v:.3g}" if a < 100 else f"{v:,.0f}"
+
+
+def outcome_rows(summary: xr.Dataset) -> list[dict[str, str]]:
+    """One row per outcome: what it is, median [90% interval], and the shares left out."""
+    rows = []
+    qs = list(np.round(summary["quantile"].values, 6))
+    for name in summary["outcome"].values:
+        s = summary.sel(outcome=name)
+        q = s["quantiles"].values
+        units = str(s["units"].values)
+        unit = {"a": " yr", "percent": " pp"}.get(units, "")
+        notes = []
+        for key, text in (("undefined_share", "undefined"), ("infinite_share", "infinite")):
+            v = float(s[key])
+            if v > 0:
+                notes.append(f"{v:.1%} {text}")
+        if units == "a" and float(s["negative_share"]) > 0:
+            notes.append(f"{float(s['negative_share']):.1%} already past at the start")
+        rows.append({"name": str(name), "what": str(s["long_name"].values),
+                     "median": _fmt(q[qs.index(0.5)]) + unit,
+                     "interval": f"[{_fmt(q[qs.index(0.05)])}, {_fmt(q[qs.index(0.95)])}]"
+                     + unit, "notes": "; ".join(notes)})
+    return rows
+
+
+def outcomes_markdown(summary: xr.Dataset) -> str:
+    lines = ["| outcome | median | 90% interval | not in the quantiles |", "|---|---|---|---|"]
+    for r in outcome_rows(summary):
+        lines.append(f"| {r['what']} (`{r['name']}`) | {r['median']} | {r['interval']} | "
+                     f"{r['notes'] or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def ranking_rows(idx: xr.Dataset, output: str) -> list[dict[str, str]]:
+    sel = idx.sel(output=output)
+    order = np.argsort(-np.nan_to_num(sel["ST"].values, nan=-1))
+    return [{"rank": str(r), "factor": str(idx["factor"].values[i]),
+             "S1": f"{float(sel['S1'][i]):.2f} ± {float(sel['S1_conf'][i]):.2f}",
+             "ST": f"{float(sel['ST'][i]):.2f} ± {float(sel['ST_conf'][i]):.2f}"}
+            for r, i in enumerate(order, 1)]
+
+
+def sobol_words(idx: xr.Dataset, output: str) -> list[str]:
+    """A few sentences on what drives one output."""
+    sel = idx.sel(output=output)
+    label = str(sel["output_label"].values) if "output_label" in idx else output
+    st, s1 = sel["ST"].values, sel["S1"].values
+    if not np.isfinite(st).any():
+        return [f"The {label} is defined in too few scenarios to analyse."]
+    order = np.argsort(-np.nan_to_num(st, nan=-1))
+    top = [str(idx["factor"].values[i]) for i in order]
+    out = [f"**{top[0]}** matters most for the {label}: alone it explains about "
+           f"{max(s1[order[0]], 0):.0%} of its variance, {st[order[0]]:.0%} with interactions."]
+    if len(top) > 1:
+        out.append(f"Next come **{top[1]}** (ST {st[order[1]]:.0%})" +
+                   (f" and **{top[2]}** (ST {st[order[2]]:.0%})." if len(top) > 2 else "."))
+    small = [top[k] for k in range(len(top)) if st[order[k]] < 0.01]
+    if small:
+        out.append(f"{', '.join(small)} barely matter (ST below 1%): fixing them anywhere in "
+                   "their range would hardly change it.")
+    inter = 1 - float(np.nansum(np.clip(s1, 0, None)))
+    out.append(f"The factors act mostly {'additively' if inter < 0.1 else 'jointly'}: the "
+               f"first-order indices sum to {np.nansum(np.clip(s1, 0, None)):.2f}.")
+    share = float(sel["defined_share"]) if "defined_share" in idx else 1.0
+    if share < 1:
+        out.append(f"It is defined in {share:.1%} of scenarios; the ranking is over those "
+                   f"(see `{output}_is_defined` for what decides whether it is).")
+    return out
+
+
+def sobol_summary(idx: xr.Dataset, summary: xr.Dataset, outputs: Sequence[str]) -> str:
+    """summary.md: every scalar outcome's range, then what drives each analysed outcome."""
+    n, conf = idx.attrs.get("N"), idx.attrs.get("conf_level", 0.95)
+    lines = ["# What drives the outcomes", "",
+             f"Sobol' analysis on a Saltelli design with N = {n:,} base rows over the factors "
+             f"{', '.join(map(str, idx['factor'].values))}; ± are {conf:.0%} bootstrap "
+             "half-widths.", "", "## Every outcome's range", "", outcomes_markdown(summary)]
+    for output in outputs:
+        if output not in idx["output"].values:
+            continue
+        label = str(idx.sel(output=output)["output_label"].values)
+        lines += [f"## {label} (`{output}`)", "", "| rank | factor | alone (S1) | with "
+                  "interactions (ST) |", "|---|---|---|---|"]
+        lines += [f"| {r['rank']} | {r['factor']} | {r['S1']} | {r['ST']} |"
+                  for r in ranking_rows(idx, output)]
+        lines += [""] + [f"- {s}" for s in sobol_words(idx, output)] + [""]
+    return "\n".join(lines) + "\n"

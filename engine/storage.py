@@ -1,0 +1,185 @@
+"""Zarr stores written chunk by chunk, with markers that make an interrupted run resumable.
+
+A store is built as ``<name>.partial``; every finished chunk leaves a marker (in
+``<name>.chunks.partial``): the chunk's reducer partials (``.npz``) and a JSON record with the SHA-256 of the chunk's data as written and of the
+partials file. A resume reads every marked chunk back from the store and checks both digests;
+a chunk that fails is recomputed. The store is renamed to its final name only once every chunk
+is in and verified, so nothing incomplete ever looks complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+log = logging.getLogger("meek")
+
+
+class StoreError(ValueError):
+    """A store that cannot be used as asked; the message says what to do."""
+
+
+def digest(arrays: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of named arrays (names, dtypes, shapes and bytes, in name order)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ZarrStore:
+    """One run's scenarios on disk, written in chunks of ``chunk_rows`` rows.
+
+    Parameters
+    ----------
+    path : Path
+        The final store (``.../scenarios.zarr``); work happens in ``<path>.partial``.
+    template : xarray.Dataset
+        A lazy Dataset with the layout (dims, dtypes, attrs, coords) of the whole store.
+    chunk_rows : int
+        Rows per chunk: each task writes whole chunks, so no two tasks touch one zarr chunk.
+    fingerprint : str
+        Identifies the run's configuration; a resume with another fingerprint is refused.
+    """
+
+    def __init__(self, path: Path, template: xr.Dataset, chunk_rows: int,
+                 fingerprint: str) -> None:
+        self.path = Path(path)
+        self.partial = Path(str(path) + ".partial")
+        # markers live beside the store (zarr would take a folder inside for a broken array)
+        self.markers = Path(str(path) + ".chunks.partial")
+        self.template = template
+        self.chunk_rows = chunk_rows
+        self.fingerprint = fingerprint
+
+    # ------------------------------------------------------------------------- set-up
+
+    def open(self, resume: bool) -> set[int]:
+        """Create the store (or, with ``resume``, reopen it) and return the verified chunks."""
+        if self.path.exists():
+            raise StoreError(f"{self.path} exists already: this run directory holds finished "
+                             "results; choose another hydra.run.dir")
+        if self.partial.exists() and not resume:
+            raise StoreError(f"{self.partial} holds an interrupted run: add resume=true (same "
+                             "hydra.run.dir and configuration) to finish it, or remove it")
+        if resume and self.partial.exists():
+            return self._reopen()
+        if self.markers.exists():
+            shutil.rmtree(self.markers)
+        if resume:
+            log.info("resume=true but no interrupted store at %s: starting afresh", self.partial)
+        encoding = {name: {"chunks": (self.chunk_rows,) + v.shape[1:]}
+                    for name, v in self.template.data_vars.items()}
+        self.template.to_zarr(str(self.partial), mode="w", compute=False, consolidated=False,
+                              zarr_format=2, encoding=encoding)
+        self.markers.mkdir(parents=True)
+        (self.markers / "layout.json").write_text(json.dumps(
+            {"fingerprint": self.fingerprint, "chunk_rows": self.chunk_rows}))
+        return set()
+
+    def _reopen(self) -> set[int]:
+        layout = self.markers / "layout.json"
+        try:
+            info = json.loads(layout.read_text())
+        except (OSError, ValueError) as err:
+            raise StoreError(f"{self.partial}: its layout record is missing or damaged "
+                             f"({type(err).__name__}); remove it and run again") from None
+        if info.get("fingerprint") != self.fingerprint or \
+                info.get("chunk_rows") != self.chunk_rows:
+            raise StoreError(f"resume=true: {self.partial} was started with another "
+                             "configuration; run without resume in a new directory")
+        finished = set()
+        for record in sorted(self.markers.glob("chunk_*.json")):
+            index = int(record.stem.split("_")[1])
+            problem = self._verify(index)
+            if problem is None:
+                finished.add(index)
+            else:
+                log.warning("chunk %d of the interrupted run failed verification (%s); it is "
+                            "computed again", index, problem)
+                self._forget(index)
+        return finished
+
+    def _verify(self, index: int) -> str | None:
+        try:
+            record = json.loads(self._record(index).read_text())
+            if file_digest(self._npz(index)) != record["partials"]:
+                return "its partial sums do not match their checksum"
+            start, stop = index * self.chunk_rows, record["stop"]
+            with xr.open_zarr(str(self.partial), consolidated=False) as ds:
+                data = {name: ds[name].isel(scenario=slice(start, stop)).values
+                        for name in self.template.data_vars}
+            if digest(data) != record["data"]:
+                return "its data do not match their checksum"
+        except Exception as err:  # whatever cannot be read back cannot be trusted
+            return f"{type(err).__name__}: {err}"[:200]
+        return None
+
+    def _record(self, index: int) -> Path:
+        return self.markers / f"chunk_{index:07d}.json"
+
+    def _npz(self, index: int) -> Path:
+        return self.markers / f"chunk_{index:07d}.npz"
+
+    def _forget(self, index: int) -> None:
+        for path in (self._record(index), self._npz(index)):
+            path.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------------- in the workers
+
+    def write(self, index: int, start: int, stop: int, data: Mapping[str, np.ndarray],
+              partials: Mapping[str, np.ndarray]) -> None:
+        """Write one chunk's region and then its marker (the marker last: it is the commit)."""
+        import zarr
+
+        group = zarr.open_group(str(self.partial), mode="r+")
+        for name, values in data.items():
+            group[name][start:stop] = values
+        npz = self._npz(index)
+        tmp = npz.with_suffix(".tmp.npz")
+        np.savez(tmp, **partials)
+        os.replace(tmp, npz)
+        record = {"stop": stop, "data": digest(data), "partials": file_digest(npz)}
+        tmp_json = self._record(index).with_suffix(".tmp")
+        tmp_json.write_text(json.dumps(record))
+        os.replace(tmp_json, self._record(index))
+
+    def partials(self, index: int) -> dict[str, np.ndarray]:
+        with np.load(self._npz(index)) as f:
+            return {k: f[k] for k in f.files}
+
+    # ------------------------------------------------------------------------- the end
+
+    def finalize(self, chunks: int) -> Path:
+        """Check every chunk is marked, consolidate, and rename to the final name."""
+        import zarr
+
+        missing = [i for i in range(chunks) if not self._record(i).exists()]
+        if missing:
+            raise StoreError(f"{self.partial}: chunks {missing[:5]} never finished")
+        shutil.rmtree(self.markers)
+        zarr.consolidate_metadata(str(self.partial))
+        os.replace(self.partial, self.path)
+        return self.path
+
+    def describe(self) -> dict[str, Any]:
+        return {"path": str(self.path), "chunk_rows": self.chunk_rows}

@@ -1,0 +1,176 @@
+"""Sweeps compared: at the end of a multirun, collate the jobs into sweep.nc with one dimension
+per swept key, an overlay figure, a table and report.html in the sweep directory.
+
+``python run.py -m experiment=fan priors.g_inv.value=2,3.57,6`` writes one job folder per value
+(named by its overrides) and then ``sweep.nc`` with a ``g_inv`` dimension holding each job's
+outcome summaries and fan quantiles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+import yaml
+from hydra.experimental.callback import Callback
+
+from engine import io, plots
+from engine.plots.base import figure, time_axis
+from engine.reports.html import Report, Section, Table
+from engine.runs import DONE
+
+log = logging.getLogger("meek")
+HEADLINE = ("t_peak", "peak_gap", "gap_at_10y", "regulatory_window", "years_behind_at_10y",
+            "t_inference_catchup")
+
+
+def dim_name(key: str) -> str:
+    """The dimension of a swept key: ``priors.g_inv.value`` -> ``g_inv``, ``actor`` -> ``actor``."""
+    key = key.lstrip("+~")
+    if key.startswith("priors."):
+        key = key[len("priors."):]
+    key = key.removesuffix(".value")
+    return key.replace(".", "_").replace("/", "_")
+
+
+def _value(text: str) -> Any:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _jobs(sweep: Path) -> list[tuple[Path, dict[str, Any]]]:
+    jobs = []
+    for job in sorted(p for p in sweep.iterdir() if (p / DONE).exists()):
+        overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
+        pairs = dict(o.split("=", 1) for o in overrides if "=" in o)
+        jobs.append((job, {k: _value(v) for k, v in pairs.items()}))
+    return jobs
+
+
+def collate(sweep: Path) -> xr.Dataset | None:
+    """sweep.nc from the finished jobs of a sweep directory (None if there is nothing)."""
+    jobs = _jobs(sweep)
+    if not jobs:
+        return None
+    keys = [k for k in dict.fromkeys(k for _, o in jobs for k in o)
+            if len({repr(o.get(k)) for _, o in jobs}) > 1]
+    dims = [dim_name(k) for k in keys]
+    values = {k: list(dict.fromkeys(o.get(k) for _, o in jobs)) for k in keys}
+    parts = []
+    for job, overrides in jobs:
+        ds = _job_dataset(job)
+        ds = ds.expand_dims({dim_name(k): [overrides.get(k)] for k in keys})
+        parts.append(ds)
+    grid = len(jobs) == int(np.prod([len(v) for v in values.values()])) if keys else False
+    if grid:
+        out = xr.combine_by_coords(parts, combine_attrs="drop_conflicts")
+    else:
+        out = xr.concat([p.squeeze(dims, drop=True) for p in parts] if keys else parts,
+                        dim="job", combine_attrs="drop_conflicts")
+    for d, k in zip(dims, keys, strict=True):
+        if d in out.coords:
+            out[d].attrs.update({"long_name": f"swept: {k}", "units": "1"})
+    out.attrs.update({"title": "meek sweep", "swept_keys": " ".join(keys),
+                      "jobs": len(jobs), "sweep_dir": str(sweep)})
+    return out
+
+
+def _job_dataset(job: Path) -> xr.Dataset:
+    data: dict[str, Any] = {}
+    if (job / "summary.nc").exists():
+        with xr.open_dataset(job / "summary.nc") as s:
+            keep = ["quantiles", "undefined_share", "negative_share"]
+            data.update({k: s[k].load() for k in keep})
+    if (job / "fan.nc").exists():
+        with xr.open_dataset(job / "fan.nc") as f:
+            for name, v in f.data_vars.items():
+                if v.dims == ("quantile", "t"):
+                    data[f"fan_{name}"] = v.load()
+    config = (job / ".hydra" / "config.yaml").read_text() if (
+        job / ".hydra" / "config.yaml").exists() else ""
+    ds = xr.Dataset(data)
+    ds["config_yaml"] = xr.DataArray(config, attrs={"long_name": "the job's resolved config"})
+    ds["job_dir"] = xr.DataArray(job.name, attrs={"long_name": "the job's folder"})
+    return ds
+
+
+def overlay(ds: xr.Dataset, var: str) -> Any:
+    """The median (and 50% band) of one fan variable for every job, on one axes."""
+    fig, grid = figure(1, 1, figsize=(8.5, 4.8))
+    ax = grid[0, 0]
+    stacked = ds[var].stack(job_=[d for d in ds[var].dims if d not in ("quantile", "t")]) \
+        if len(ds[var].dims) > 2 else ds[var].expand_dims(job_=[0])
+    x, xlabel = time_axis(ds)
+    qs = list(np.round(ds["quantile"].values, 6))
+    for i, label in enumerate(stacked["job_"].values):
+        one = stacked.isel(job_=i)
+        color = f"C{i % 10}"
+        ax.fill_between(x, one.isel(quantile=qs.index(0.25)), one.isel(quantile=qs.index(0.75)),
+                        color=color, alpha=0.2, lw=0)
+        ax.plot(x, one.isel(quantile=qs.index(0.5)), color=color, lw=2, label=_job_label(
+            stacked.indexes["job_"].names, label))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(plots.label(ds[var]) if "long_name" in ds[var].attrs else var)
+    ax.set_title(f"{var.removeprefix('fan_')}: median and 50% band of each job")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def _job_label(names: Any, value: Any) -> str:
+    values = value if isinstance(value, tuple) else (value,)
+    return ", ".join(f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}"
+                     for n, v in zip(names, values, strict=False))
+
+
+def table(ds: xr.Dataset) -> Table:
+    dims = [d for d in ds["quantiles"].dims if d not in ("outcome", "quantile")]
+    outs = [o for o in HEADLINE if o in ds["outcome"].values]
+    rows = []
+    combos = itertools.product(*[ds[d].values for d in dims]) if dims else [()]
+    for combo in combos:
+        sel = ds.sel(dict(zip(dims, combo, strict=True))) if dims else ds
+        cells = [f"{v:g}" if isinstance(v, float) else str(v) for v in combo]
+        for o in outs:
+            cells.append(f"{float(sel['quantiles'].sel(outcome=o, quantile=0.5)):.3g}")
+        rows.append(cells)
+    return Table([*dims, *(f"median {o}" for o in outs)], rows)
+
+
+class CollateSweep(Callback):
+    """Hydra callback: collate a multirun's jobs when the sweep ends."""
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        sweep = Path(str(config.hydra.sweep.dir))
+        try:
+            ds = collate(sweep)
+        except Exception as err:  # a sweep's results must not be lost to a collation problem
+            log.warning("could not collate the sweep in %s: %s", sweep, err)
+            return
+        if ds is None:
+            return
+        io.save_netcdf(io.cf_dataset(ds), sweep / "sweep.nc")
+        sections = []
+        fans = [v for v in ds.data_vars if v.startswith("fan_") and not v.endswith("_share")]
+        if fans:
+            plots.save(overlay(ds, fans[0]), sweep / "sweep_overlay.png")
+            sections.append(Section("Jobs overlaid", figures=[("sweep_overlay.png",
+                                                                f"{fans[0]} of every job")]))
+        if "quantiles" in ds:
+            t = table(ds)
+            sections.insert(0, Section("Key outcomes by job", [
+                f"Swept: {ds.attrs['swept_keys'] or 'nothing'}; {ds.attrs['jobs']} jobs."], t))
+            md = ["| " + " | ".join(t.header) + " |", "|" + "---|" * len(t.header)]
+            md += ["| " + " | ".join(r) + " |" for r in t.rows]
+            io.write_text("\n".join(md) + "\n", sweep / "sweep.md")
+        from engine.reports import html
+        html.write(Report("meek sweep", str(sweep), sections,
+                          files=[("sweep.nc", "every job's summaries and fans"),
+                                 ("sweep.md", "the table")]), sweep)
+        log.info("collated %d jobs into %s", ds.attrs["jobs"], sweep / "sweep.nc")
