@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from engine.evaluate import Job, evaluate
 from engine.reports import paper as paper_report
 from engine.resources import data_dir
 from engine.runs import RunDir
+from engine.simulators.meek import Meek
 from experiments.common import run_job, write_report
 
 SERIES = ("loss_gap", "inference_gap", "benchmark_gap")
@@ -35,7 +37,21 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
     io.save_netcdf(io.cf_dataset(curves, attrs), run.file("paper.nc"))
     ev = run_job(s, run, keep=SERIES, extra_attrs=attrs)   # the same results with uncertainty
     scenarios = ev.open()
-    io.save_netcdf(io.cf_dataset(fan_from_series(scenarios, SERIES), attrs), run.file("fan.nc"))
+    fans = [fan_from_series(scenarios, SERIES)]
+    for k in sec.steps:  # multi-step tasks: the benchmark gap raised to each p
+        sim = Meek(dataclasses.replace(s.simulator.options, steps=int(k)), s.simulator.backend)
+        job = Job(sim, s.priors, s.design, s.t, s.start_year, ("benchmark_gap",), {}, attrs)
+        with s.cluster.connect():
+            steps_ev = evaluate(job, run.staging / f"steps_{k}", storage=s.storage)
+        with steps_ev.open() as ds:
+            fans.append(fan_from_series(ds, ["benchmark_gap"]).rename(
+                {v: v.replace("benchmark_gap", f"benchmark_gap_p{k}")
+                 for v in ("benchmark_gap", "benchmark_gap_undefined_share",
+                           "benchmark_gap_infinite_share")}))
+        steps_ev.discard()
+        (run.staging / f"steps_{k}").rmdir()
+    io.save_netcdf(io.cf_dataset(xr.merge(fans, combine_attrs="drop_conflicts"), attrs),
+                   run.file("fan.nc"))
 
     # the model's side of the empirical check: a user at a fixed price in the band
     table = empirical.monthly_gap(board, emp.price_column, tuple(emp.band))
@@ -43,7 +59,7 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
     start = pd.Period(emp.start, freq="M")
     overlay = make_priors({**s.priors.specs(), "price_per_token_usd": {
         "dist": "fixed", "value": math.sqrt(lo * hi) / 1e6}, **dict(emp.priors)}, s.simulator)
-    t_emp = np.arange(len(table) + 12) / 12.0
+    t_emp = np.arange(len(table)) / 12.0  # to the last genuine month of the data
     job = Job(s.simulator, overlay, make_design("mc", s.design.n, overlay.columns, s.seed),
               t_emp, start.year + (start.month - 1) / 12, ("inference_benchmark_gap",), {},
               attrs)

@@ -207,7 +207,7 @@ def test_years_behind_vectorised_over_scenarios_and_times():
         np.testing.assert_array_equal(grid[i], model.years_behind(t, Params(**p)))
 
 
-# ----------------------------------------------------------------------------- matching and thresholds
+# -------------------------------------------------------------------------- matching and thresholds
 
 
 @pytest.mark.parametrize("lever", [None, "export", "lag", "both"])
@@ -311,6 +311,13 @@ def test_t_meek_crosses_threshold_never_is_nan():
         math.log(0.1) / math.log(1.4), rel=1e-13)
 
 
+def test_t_meek_crosses_threshold_exactly_at_the_threshold_is_zero():
+    # physical compute 1e20 at t = 0 equals the threshold: crossed at t = 0, whatever the rate
+    # (g_hw = 1 is in the domain while g_alg g_hw > 1)
+    assert float(model.t_meek_crosses_threshold(PAPER, 1e20)) == 0.0
+    assert float(model.t_meek_crosses_threshold(PAPER.replace(g_hw=1.0), 1e20)) == 0.0
+
+
 # ----------------------------------------------------------------------------- policy levers
 
 
@@ -339,19 +346,30 @@ def test_levers_t_below_is_the_last_downward_crossing(schedule, lever):
     # threshold downwards more than once; t_below is the last such crossing.
     rng = np.random.default_rng(160 + CASES.index((schedule, lever)))
     hits = 0
+    multiple = 0
+    grid = np.linspace(-40.0, 80.0, 24001)
     for _ in range(25):
         p = random_params(rng, schedule, lever)
-        thr = 10 ** rng.uniform(-3, -0.5)
-        got = float(model.t_below(thr, Params(**p)))
+        g = naive_gap(grid, p)
+        thresholds = [10 ** rng.uniform(-3, -0.5)]
+        peaks = np.nonzero((g[1:-1] > g[:-2]) & (g[1:-1] >= g[2:]))[0] + 1
+        if len(peaks) >= 2:  # two local maxima: aim between the dip and the lower of the two
+            i1, i2 = peaks[-2], peaks[-1]
+            thresholds.append(0.5 * (g[i1:i2].min() + min(g[i1], g[i2])))
         t_num, g_num = numeric_argmax(lambda t: naive_gap(t, p), -40.0, 60.0)
-        if g_num <= thr:
-            assert math.isnan(got)
-            continue
-        # the last downward crossing lies after the global maximum
-        ref = naive_last_crossing(p, thr, t_num)
-        assert got == pytest.approx(ref, abs=1e-6), (p, thr)
-        hits += 1
+        for thr in thresholds:
+            got = float(model.t_below(thr, Params(**p)))
+            if g_num <= thr:
+                assert math.isnan(got)
+                continue
+            # the last downward crossing lies after the global maximum
+            ref = naive_last_crossing(p, thr, t_num)
+            assert got == pytest.approx(ref, abs=1e-6), (p, thr)
+            hits += 1
+            above = g > thr
+            multiple += int((above[:-1] & ~above[1:]).sum()) >= 2
     assert hits >= 10
+    assert multiple >= 1  # some scenarios did cross more than once
 
 
 def test_t_below_takes_the_last_crossing_when_the_gap_rises_again():
@@ -447,7 +465,7 @@ def test_neutral_levers_change_nothing():
             assert float(f(explicit)) == float(f(base))
 
 
-# ----------------------------------------------------------------------------- inference: price decline
+# ------------------------------------------------------------------------- inference: price decline
 
 
 def naive_log_ratio_price_decline(t, p):
@@ -718,7 +736,7 @@ def test_invalid_array_entries_become_nan_with_reason_codes():
     assert set(model.DOMAIN_REASONS) == set(range(9))
 
 
-# ----------------------------------------------------------------------------- properties at extremes
+# --------------------------------------------------------------------------- properties at extremes
 
 lever_params = st.fixed_dictionaries({
     "alpha": st.floats(0.05, 0.3),

@@ -1,5 +1,5 @@
 """The paper's reproduction: deterministic numbers against closed forms, the empirical gap
-series on a hand-made table, every figure opening."""
+series on a hand-made table and on the corrected data, every figure opening."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 import xarray as xr
 
 from engine import empirical, reproduce
+from engine.resources import data_dir
 
 
 def test_hand_made_leaderboard_gap_worked_by_hand(tmp_path):
@@ -30,13 +31,20 @@ def test_hand_made_leaderboard_gap_worked_by_hand(tmp_path):
                                   "price_output_usd_per_mtok", (0.5, 1.0))
     assert [str(m) for m in table.index] == ["2024-01", "2024-02", "2024-03", "2024-04",
                                              "2024-05"]
-    # by hand: best so far 60, 60, 60, 70, 70; best in band -, 40, 40, 55, 55
     assert table["best_overall"].tolist() == [60, 60, 60, 70, 70]
     assert np.isnan(table["best_in_band"].iloc[0])
     assert table["best_in_band"].iloc[1:].tolist() == [40, 40, 55, 55]
-    assert np.isnan(table["gap"].iloc[0])
     assert table["gap"].iloc[1:].tolist() == [20, 20, 15, 15]
     assert table["best_band_model"].iloc[-1] == "cheap2"
+
+
+def test_corrected_data_end_at_the_last_genuine_month():
+    board = empirical.load_leaderboard(data_dir() / "llm_mmlu_pro_prices.csv",
+                                       "price_output_usd_per_mtok")
+    gemini = board[board["model"] == "Gemini 1.5 Pro (Sep)"]
+    assert str(gemini["release_date"].iloc[0]) == "2024-09"  # the shared correction
+    table = empirical.monthly_gap(board, "price_output_usd_per_mtok", (0.5, 1.0))
+    assert str(table.index[-1]) == "2025-04" and str(table.index[0]) == "2023-03"
 
 
 def test_missing_column_and_missing_file_are_named(tmp_path):
@@ -75,8 +83,7 @@ def test_paper_experiment_end_to_end(cli):
                 "fig5_benchmark_gap_steps.png", "fig6_tokens_to_distinguish.png",
                 "fans_with_paper_curves.png", "fans_benchmark_gap_steps.png",
                 "empirical_check.png"}
-    names = {p.name for p in run.glob("*.png")}
-    assert expected <= names
+    assert expected <= {p.name for p in run.glob("*.png")}
     for name in expected:
         img = mpimg.imread(run / name)
         assert img.shape[0] > 300 and float(img[..., :3].std()) > 0.02, name
@@ -87,13 +94,15 @@ def test_paper_experiment_end_to_end(cli):
     assert "covers" in report and "90% band" in report
     table = pd.read_csv(run / "empirical_gap.csv")
     assert {"month", "best_overall", "best_in_band", "gap"} <= set(table.columns)
-    assert table["gap"].dropna().between(0, 100).all()
+    assert table["gap"].dropna().between(0, 100).all() and table["month"].iloc[-1] == "2025-04"
     with xr.open_dataset(run / "fan.nc") as fan:
         assert {"loss_gap", "inference_gap", "benchmark_gap_p1", "benchmark_gap_p10"} <= set(fan)
+    with xr.open_dataset(run / "empirical_model_fan.nc") as mfan:
+        assert mfan["year"].values[-1] == pytest.approx(2025 + 3 / 12)
 
 
 def test_paper_experiment_names_a_missing_data_file(cli):
     res, run = cli("experiment=paper", "sampler.n=100", "paper.empirical.data=/no/such.csv")
-    assert res.returncode == 2
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert "paper.empirical.data='/no/such.csv': no such file" in res.stderr
-    assert not list(run.glob("*.nc")) and not list(run.glob("*.png"))
+    assert not run.exists() or not any(run.rglob("*"))

@@ -248,6 +248,60 @@ class PaperConfig:
 
 
 @dataclass
+class CalibrateConfig:
+    data: str = MISSING
+    price_column: str = MISSING
+    band: list[float] = MISSING
+    window: Optional[list[str]] = None
+    particles: int = MISSING
+    noise: dict[str, Any] = field(default_factory=dict)
+    ess_floor: int = MISSING
+    ess_fraction: float = MISSING
+    mcmc_steps: int = MISSING
+    max_stages: int = MISSING
+    predictive_draws: int = MISSING
+
+    def check(self) -> None:
+        if len(self.band) != 2 or not 0 < self.band[0] <= self.band[1]:
+            fail("calibrate.band", list(self.band), "needs [low, high] with 0 < low <= high")
+        if self.window is not None and len(self.window) != 2:
+            fail("calibrate.window", list(self.window), "needs [first month, last month], e.g. "
+                                                        "['2023-06', '2025-04'], or null")
+        at_least("calibrate.particles", self.particles, 100)
+        at_least("calibrate.ess_floor", self.ess_floor, 1)
+        if self.ess_floor > self.particles:
+            fail("calibrate.ess_floor", self.ess_floor,
+                 f"cannot exceed calibrate.particles={self.particles}")
+        within("calibrate.ess_fraction", self.ess_fraction, 0, 1, open_ends=True)
+        at_least("calibrate.mcmc_steps", self.mcmc_steps, 1)
+        at_least("calibrate.max_stages", self.max_stages, 1)
+        at_least("calibrate.predictive_draws", self.predictive_draws, 100)
+
+
+@dataclass
+class DiscoverConfig:
+    scenarios: Optional[str] = None
+    condition: str = MISSING
+    peel_alpha: float = MISSING
+    paste_alpha: float = MISSING
+    mass_min: float = MISSING
+    density_threshold: float = MISSING
+    tree_depth: int = MISSING
+    significance: float = MISSING
+
+    def check(self) -> None:
+        if not str(self.condition).strip():
+            fail("discover.condition", self.condition, "must be an expression, e.g. "
+                                                       "'gap_at_10y > 0.05'")
+        within("discover.peel_alpha", self.peel_alpha, 0, 0.5, open_ends=True)
+        within("discover.paste_alpha", self.paste_alpha, 0, 0.5, open_ends=True)
+        within("discover.mass_min", self.mass_min, 0, 1, open_ends=True)
+        within("discover.density_threshold", self.density_threshold, 0, 1)
+        at_least("discover.tree_depth", self.tree_depth, 1)
+        within("discover.significance", self.significance, 0, 1, open_ends=True)
+
+
+@dataclass
 class MeekConfig:
     """The root: every section of conf/config.yaml and the experiments."""
 
@@ -272,6 +326,8 @@ class MeekConfig:
     fan: Optional[FanConfig] = None
     morris: Optional[MorrisConfig] = None
     paper: Optional[PaperConfig] = None
+    calibrate: Optional[CalibrateConfig] = None
+    discover: Optional[DiscoverConfig] = None
 
     def check(self) -> None:
         """Every section's own checks, in order."""

@@ -351,7 +351,7 @@ def _block(par, ok, t, dt_grid, grid, horizons, form, thr, log_thr, log_flop, sn
     gv = np.empty(size)
     cb = np.empty(2 * size)
     sb = np.empty(2 * size)
-    wk = np.empty((6, size))
+    wk = np.empty((3, size + 3 * _B))
     lane = np.empty((20, _W))
     lane_i = np.zeros(_W, dtype=np.int64)
     filled = 0
@@ -765,9 +765,17 @@ _B = 16  # points per block of the loss-gap recurrence (one exact anchor each)
 
 
 @njit(**_JIT)
-def _piece(t, b0, b1, b2):
-    """Index of the linear piece of the paths that holds t (breakpoints sorted)."""
-    return (1 if t >= b0 else 0) + (1 if t >= b1 else 0) + (1 if t >= b2 else 0)
+def _first_at_least(t, nt, b):
+    """The first index k with t[k] >= b (t increasing), nt if none."""
+    lo = 0
+    hi = nt
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if t[mid] >= b:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 @njit(**_JIT)
@@ -782,17 +790,15 @@ def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, 
         expm1(-alpha d_{k0+j}) = expm1(-alpha d_k0) Q^j + (Q^j - 1),
 
     with q^j, Q^j and Q^j - 1 from exp/expm1 of j alpha a dt, j alpha r dt (no accumulation).
-    Both terms of the second line have one sign (d_k0 >= 0), so it is exact to a few ulp. A
-    point is evaluated directly instead where the reference's own rounding of d (up to
-    2 eps (|ln R| + |t| * the rates)) is more than 1/64 of d: there the reference's
-    expm1(-alpha d) moves with that rounding and a recurrence (which does not see it) would not.
+    Both terms of the second line have one sign (d_k0 >= 0), so it is exact to a few ulp.
+    Points are evaluated directly instead where the reference's own rounding of d (up to
+    2 eps (|ln R| + |t| * the rates)) is more than 1/64 of d (there the reference's
+    expm1(-alpha d) moves with that rounding and a recurrence, which does not see it, would
+    not), before t = 0, and on pieces where d falls.
     """
-    qp = wk[0]
-    Qp = wk[1]
-    Qm = wk[2]
-    fl = wk[3]
-    ax = wk[4]
-    ay = wk[5]
+    ex = wk[0]   # exp arguments: q^j (_B), Q^j (_B), anchors (na)
+    em = wk[1]   # expm1 arguments: Q^j - 1 (_B), anchors (na)
+    fl = wk[2]
     b0, b1, b2 = 0.0, lag, ts
     if b1 > b2:
         b1, b2 = b2, b1
@@ -802,56 +808,74 @@ def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, 
         b1, b2 = b2, b1
     sd = abs(l1) + abs(l2) + abs(la) + abs(lh)
     alr0 = abs(lr0)
-    ks = 0
-    while ks < nt:
-        pid = _piece(t[ks], b0, b1, b2)
-        ke = ks + 1
-        while ke < nt and _piece(t[ke], b0, b1, b2) == pid:
-            ke += 1
-        # the run [ks, ke) lies on one piece: rates, tables, anchors
+    nflag = 0
+    # runs of points on one piece: [0, c0), [c0, c1), [c1, c2), [c2, nt)
+    c0 = _first_at_least(t, nt, b0)
+    c1 = _first_at_least(t, nt, b1)
+    c2 = _first_at_least(t, nt, b2)
+    for run in range(4):
+        ks = 0 if run == 0 else (c0 if run == 1 else (c1 if run == 2 else c2))
+        ke = c0 if run == 0 else (c1 if run == 1 else (c2 if run == 2 else nt))
+        if ks >= ke:
+            continue
         a = _meek_rate(t[ks], la, lh, e, lag)
         r = _lead_rate(t[ks], la, lh, l1, l2, ts, e, lag)
+        # 64 d - (|ln R| + |t| sd) is linear along a run after 0 (d rises): if positive at
+        # both ends the recurrence holds throughout, else each point is checked
+        first = 64.0 * _lead(t[ks], lr0, la, lh, l1, l2, ts, e, lag) - (alr0 + abs(t[ks]) * sd)
+        last = 64.0 * _lead(t[ke - 1], lr0, la, lh, l1, l2, ts, e, lag) \
+            - (alr0 + abs(t[ke - 1]) * sd)
+        if not (t[ks] >= 0.0 and r >= 0.0):
+            for k in range(ks, ke):
+                fl[k] = 1.0
+            nflag += ke - ks
+            continue
+        if not (first > 0.0 and last > 0.0):
+            for k in range(ks, ke):
+                d = _lead(t[k], lr0, la, lh, l1, l2, ts, e, lag)
+                fine = d > 0.0 and 64.0 * d >= alr0 + abs(t[k]) * sd
+                fl[k] = 0.0 if fine else 1.0
+                nflag += 0 if fine else 1
+        else:
+            for k in range(ks, ke):
+                fl[k] = 0.0
         nj = min(_B, ke - ks)
-        for j in range(nj):
-            qp[j] = -alpha * a * (j * dt)
-            Qp[j] = -alpha * r * (j * dt)
-            Qm[j] = Qp[j]
-        _exp_array(qp, nj)
-        _exp_array(Qp, nj)
-        _expm1_array(Qm, nj)
         na = (ke - ks + _B - 1) // _B
+        for j in range(nj):
+            ex[j] = -alpha * a * (j * dt)
+            ex[_B + j] = -alpha * r * (j * dt)
+            em[j] = ex[_B + j]
         for q in range(na):
             tq = t[ks + q * _B]
-            ax[q] = -alpha * _meek(tq, cm0, la, lh, e, lag)
-            ay[q] = -alpha * _lead(tq, lr0, la, lh, l1, l2, ts, e, lag)
-        _exp_array(ax, na)
-        _expm1_array(ay, na)
+            ex[2 * _B + q] = -alpha * _meek(tq, cm0, la, lh, e, lag)
+            em[_B + q] = -alpha * _lead(tq, lr0, la, lh, l1, l2, ts, e, lag)
+        _exp_array(ex, 2 * _B + na)
+        _expm1_array(em, _B + na)
         for q in range(na):
             k0 = ks + q * _B
-            ap0 = A * ax[q]
-            u0 = ay[q]
-            m0 = alr0 + abs(t[k0]) * sd
-            ok = r >= 0.0 and u0 <= 0.0
+            ap0 = A * ex[2 * _B + q]
+            u0 = em[_B + q]
+            if u0 > 0.0:  # d < 0 at the anchor (both signs): directly
+                for j in range(min(_B, ke - k0)):
+                    nflag += 1 if fl[k0 + j] == 0.0 else 0
+                    fl[k0 + j] = 1.0
+                continue
             for j in range(min(_B, ke - k0)):
-                k = k0 + j
-                row[k] = ap0 * qp[j] * -_fma(u0, Qp[j], Qm[j])
-                d = _lead(t[k], lr0, la, lh, l1, l2, ts, e, lag)
-                fine = ok and d > 0.0 and 64.0 * d >= _max(m0, alr0 + abs(t[k]) * sd)
-                fl[k] = 0.0 if fine else 1.0
-        ks = ke
-    # points a recurrence cannot reproduce: directly, as the reference
+                row[k0 + j] = ap0 * ex[j] * -_fma(u0, ex[_B + j], em[j])
+    if nflag == 0:
+        return
+    # points a recurrence cannot reproduce: directly
     nf = 0
     for k in range(nt):
         if fl[k] != 0.0:
             tv[nf] = t[k]
             nf += 1
-    if nf:
-        _gaps(tv, nf, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
-        nf = 0
-        for k in range(nt):
-            if fl[k] != 0.0:
-                row[k] = gv[nf]
-                nf += 1
+    _gaps(tv, nf, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
+    nf = 0
+    for k in range(nt):
+        if fl[k] != 0.0:
+            row[k] = gv[nf]
+            nf += 1
 
 
 @njit(**_JIT)
