@@ -130,13 +130,26 @@ def _parameters(job: Job, drawn: Mapping[str, NDArray], n: int) -> dict[str, NDA
     return out
 
 
-def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str]) -> dict[str, NDArray]:
+def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str],
+                  outcomes: bool = True) -> dict[str, NDArray]:
     """Parameters, outcomes and ``series`` of design rows [start, stop) (no Dask)."""
     drawn = job.priors.map(job.design.unit_rows(start, stop))
     params = _parameters(job, drawn, stop - start)
-    out = job.simulator.evaluate(params, job.t, series=tuple(series))
+    out = job.simulator.evaluate(params, job.t, series=tuple(series), outcomes=outcomes)
     extras = {k: v for k, v in drawn.items() if k not in params}
     return {**params, **extras, **out}
+
+
+def evaluate_arrays(job: Job, series: Sequence[str], *, chunk_size: int = 8192
+                    ) -> dict[str, NDArray]:
+    """Parameters and ``series`` of every row of the job's design, in memory, on the active
+    Dask scheduler (no outcomes, no files): for inner loops such as a calibration's moves.
+    Each row depends on itself only, so the result does not depend on the chunking."""
+    rows = job.design.rows
+    bounds = [(a, min(a + chunk_size, rows)) for a in range(0, rows, chunk_size)]
+    parts = dask.compute(*[dask.delayed(evaluate_rows, pure=True)(job, a, b, tuple(series),
+                                                                 False) for a, b in bounds])
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
 
 
 # ----------------------------------------------------------------------------- one chunk

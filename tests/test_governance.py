@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq, minimize_scalar
 
@@ -762,12 +762,16 @@ def test_levers_t_peak_is_the_argmax_and_outcomes_are_finite(raw):
     p["g_inv_after"] = 1.0 + raw["after_frac"] * (p["g_inv"] - 1.0)
     q = Params(**p)
     assert int(model.domain_reason(q)) == 0
+    # investment that stops at t = 0 with equal budgets: the frontier never leads, so there is
+    # no peak (NaN by definition); not this test's subject
+    assume(not (p["switch_year"] == 0.0 and p["g_inv_after"] == 1.0 and raw["R"] == 1.0))
     tp, pk, ti = (float(f(q)) for f in (model.t_peak, model.peak_gap, model.t_inflection))
     assert math.isfinite(tp) and math.isfinite(pk) and math.isfinite(ti), p
     assert ti >= tp and pk > 0
     for t in (0.0, 5.0, 30.0):
         assert math.isfinite(float(model.years_behind(t, q)))
-        assert float(model.years_behind(t, q)) >= 0.0  # R >= 1: never ahead of the frontier
+        # R >= 1: never ahead of the frontier (to rounding of ln compute)
+        assert float(model.years_behind(t, q)) >= -1e-12
     assert math.isfinite(float(model.t_meek_matches_frontier(q)))
     lo, hi = min(tp - 5.0, -5.0), max(tp + 5.0, 30.0)
     grid = np.linspace(lo, hi, 4001)
@@ -779,6 +783,9 @@ def test_levers_t_peak_is_the_argmax_and_outcomes_are_finite(raw):
         return  # too far out for plain powers, or flat to rounding
     i = int(np.argmax(gap))
     g_model = float(model.loss_gap(tp, q))
-    assert g_model >= gap[i] - 1e-9 * abs(gap[i]), p  # nothing on the grid beats t_peak
+    noise = 1e-12 * float(np.max(p["A"] * np.exp(-p["alpha"] * log_cm)))  # naive cancellation
+    assert g_model >= gap[i] - 1e-9 * abs(gap[i]) - noise, p  # nothing on the grid beats t_peak
+    if gap[i] <= 100 * noise:
+        return  # the naive gap is rounding noise: no argmax to compare
     assert abs(grid[i] - tp) <= 2 * (grid[1] - grid[0]) or gap[i] == pytest.approx(
         g_model, rel=1e-6), p

@@ -61,7 +61,8 @@ def gap_at(paths: Paths, t: ArrayLike, A: ArrayLike, alpha: ArrayLike) -> Array:
 
 
 def loss_gap(t: ArrayLike, p: Params) -> Array:
-    """gap(t) = L(C_m(t)) - L(C_s(t)) in nats; positive while the frontier is ahead.
+    """gap(t) = L(C_m(t)) - L(C_s(t)) in nats; positive while the frontier is ahead (NaN for
+    invalid entries of array parameters).
 
     Example
     -------
@@ -70,7 +71,7 @@ def loss_gap(t: ArrayLike, p: Params) -> Array:
     0.2118
     """
     check(p)
-    return gap_at(Paths(p), t, p.A, p.alpha)
+    return np.where(domain_reason(p) == 0, gap_at(Paths(p), t, p.A, p.alpha), np.nan)
 
 
 def _critical(seg: Segment, alpha: Array, order: int) -> Array:
@@ -92,21 +93,36 @@ def _candidates(paths: Paths, alpha: Array) -> list[Array]:
     return out
 
 
-def _argmax(paths: Paths, p: Params, t_min: float = -np.inf) -> tuple[Array, Array]:
-    """(time, value) of the gap's largest value over the candidates >= t_min (earliest on ties)."""
+def _log_gap(paths: Paths, t: Array, A: Array, alpha: Array) -> Array:
+    """ln G(t) where the frontier leads (-inf elsewhere): compares gaps too small for float64."""
+    lead = paths.lead(t)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        value = np.log(np.asarray(A)) - alpha * paths.meek(t) + np.log(-np.expm1(-alpha * lead))
+    return np.where(lead > 0, value, -np.inf)
+
+
+def _argmax(paths: Paths, p: Params, t_min: float = -np.inf) -> tuple[Array, Array, Array]:
+    """(time, value, lead > 0) of the gap's largest value over the candidates >= t_min (earliest
+    on ties), ranked by ln G so that gaps below float64's range still compare."""
     alpha = np.asarray(p.alpha, dtype=float)
     cands = _candidates(paths, alpha)
     if np.isfinite(t_min):
         cands = [np.maximum(c, t_min) for c in cands] + [np.full_like(cands[0], t_min)]
-    best_t = np.full(np.broadcast(*cands).shape, np.nan)
-    best_g = np.full(best_t.shape, -np.inf)
+    shape = np.broadcast(*cands, alpha).shape
+    best_t = np.full(shape, np.nan)
+    best_key = np.full(shape, -np.inf)
+    best_g = np.full(shape, -np.inf)
     with np.errstate(over="ignore", invalid="ignore"):
         for c in cands:
+            key = _log_gap(paths, c, p.A, alpha)
             g = gap_at(paths, c, p.A, alpha)
-            better = np.isfinite(c) & (g > best_g)
+            # a leading candidate ranks by ln G; where none leads, by the (negative) gap
+            better = np.isfinite(c) & ((key > best_key) | ((key == -np.inf) &
+                                                           (best_key == -np.inf) & (g > best_g)))
             best_t = np.where(better, c, best_t)
+            best_key = np.where(better, key, best_key)
             best_g = np.where(better, g, best_g)
-    return best_t, best_g
+    return best_t, best_g, best_key > -np.inf
 
 
 def t_peak(p: Params) -> Array:
@@ -130,8 +146,8 @@ def t_peak(p: Params) -> Array:
     3.359
     """
     check(p)
-    t, g = _argmax(Paths(p), p)
-    return np.where((g > 0) & (domain_reason(p) == 0), t, np.nan)
+    t, _, leads = _argmax(Paths(p), p)
+    return np.where(leads & (domain_reason(p) == 0), t, np.nan)
 
 
 def peak_gap(p: Params) -> Array:
@@ -149,9 +165,9 @@ def peak_gap(p: Params) -> Array:
     """
     check(p)
     paths = Paths(p)
-    t_all, g_all = _argmax(paths, p)
-    _, g = _argmax(paths, p, t_min=0.0)
-    return np.where((g_all > 0) & (domain_reason(p) == 0), g, np.nan)
+    _, _, leads = _argmax(paths, p)
+    _, g, _ = _argmax(paths, p, t_min=0.0)
+    return np.where(leads & (domain_reason(p) == 0), g, np.nan)
 
 
 def t_inflection(p: Params) -> Array:
@@ -171,7 +187,7 @@ def t_inflection(p: Params) -> Array:
     check(p)
     paths = Paths(p)
     alpha = np.asarray(p.alpha, dtype=float)
-    tp, g = _argmax(paths, p)
+    tp, _, leads = _argmax(paths, p)
     found = np.full(np.broadcast(tp, alpha).shape, np.nan)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for seg in paths.segments():
@@ -187,4 +203,4 @@ def t_inflection(p: Params) -> Array:
             root = _critical(seg, alpha, 2)
             hit = live & ~at_kink & (root > tp)
             found = np.where(hit, root, found)
-    return np.where((g > 0) & (domain_reason(p) == 0), found, np.nan)
+    return np.where(leads & (domain_reason(p) == 0), found, np.nan)

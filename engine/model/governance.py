@@ -121,8 +121,9 @@ def t_meek_crosses_threshold(p: Params, threshold_flop: float,
     need = np.log(threshold_flop) - paths.cm0
     rate = (1.0 - paths.e) * paths.lh
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(need <= 0, need / paths.lh, np.where(rate > 0, need / rate, np.inf))
-    out = np.where(out <= horizon, out, np.nan)
+        out = np.where(need == 0, 0.0, np.where(need < 0, need / paths.lh,
+                                                np.where(rate > 0, need / rate, np.inf)))
+    out = np.where(np.isfinite(out) & (out <= horizon), out, np.nan)  # inf: never
     return np.where(domain_reason(p) == 0, out, np.nan)
 
 

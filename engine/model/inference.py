@@ -28,7 +28,10 @@ def inference_gap(t: ArrayLike, p: Params, inference: str = "paper") -> Array:
     check(p)
     paths = Paths(p, inference)
     li = paths.inference(t)
-    return np.maximum(loss_difference(li, paths.frontier(t) - li, p.A, p.alpha), 0.0)
+    lead = paths.frontier(t) - li
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.where(lead > 0, loss_difference(li, np.maximum(lead, 0.0), p.A, p.alpha), 0.0)
+    return np.where(domain_reason(p) == 0, gap, np.nan)
 
 
 def inference_benchmark_gap(t: ArrayLike, p: Params, steps: ArrayLike = 1,
@@ -36,8 +39,9 @@ def inference_benchmark_gap(t: ArrayLike, p: Params, steps: ArrayLike = 1,
     """max(score(C_s)^p - score(C_inf)^p, 0) in percentage points."""
     check(p)
     paths = Paths(p, inference)
-    return np.maximum(100.0 * (score_of_compute(paths.frontier(t), steps)
-                               - score_of_compute(paths.inference(t), steps)), 0.0)
+    gap = np.maximum(100.0 * (score_of_compute(paths.frontier(t), steps)
+                              - score_of_compute(paths.inference(t), steps)), 0.0)
+    return np.where(domain_reason(p) == 0, gap, np.nan)
 
 
 def t_inference_catchup(p: Params, inference: str = "paper") -> Array:

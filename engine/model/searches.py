@@ -118,8 +118,7 @@ def benchmark_gap(t: ArrayLike, p: Params, steps: ArrayLike = 1) -> Array:
     47.01
     """
     check(p)
-    paths = Paths(p)
-    return _bench(paths, t, steps)
+    return np.where(domain_reason(p) == 0, _bench(Paths(p), t, steps), np.nan)
 
 
 def _bench(paths: Paths, t: ArrayLike, steps: ArrayLike) -> Array:

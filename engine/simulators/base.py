@@ -81,9 +81,10 @@ class Simulator(ABC):
         return str(code)
 
     @abstractmethod
-    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = ()
-                 ) -> dict[str, NDArray[Any]]:
-        """Outcomes (n,) and requested series (n, T) of a block of n scenarios."""
+    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = (),
+                 outcomes: bool = True) -> dict[str, NDArray[Any]]:
+        """Outcomes (n,) (unless ``outcomes`` is False) and requested series (n, T) of a block
+        of n scenarios."""
 
     def key(self) -> tuple[object, ...]:
         """Everything that determines the outputs besides parameters and time grid."""

@@ -128,14 +128,14 @@ class Meek(Simulator):
     def invalid_reason(self, code: int) -> str:
         return mp.DOMAIN_REASONS.get(code, str(code))
 
-    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = ()
-                 ) -> dict[str, Any]:
+    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = (),
+                 outcomes: bool = True) -> dict[str, Any]:
         p = mp.Params(**{k: params[k] for k in mp.NAMES})
         if self.backend == "numba":
             from engine.model import kernel
-            return kernel.evaluate(p, t, self.options, series=series)
-        from engine.model import outcomes
-        return outcomes.evaluate(p, t, self.options, series=series)
+            return kernel.evaluate(p, t, self.options, series=series, outcomes=outcomes)
+        from engine.model import outcomes as reference
+        return reference.evaluate(p, t, self.options, series=series, outcomes=outcomes)
 
     def key(self) -> tuple[object, ...]:
         return (self.name, self.options)

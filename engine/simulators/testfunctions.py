@@ -39,8 +39,8 @@ class Ishigami(_TestFunction):
     name = "ishigami"
     dims = 3
 
-    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = ()
-                 ) -> dict[str, Array]:
+    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = (),
+                 outcomes: bool = True) -> dict[str, Array]:
         return {"y": tf.ishigami(params["x1"], params["x2"], params["x3"])}
 
 
@@ -50,6 +50,6 @@ class SobolG(_TestFunction):
     name = "sobol_g"
     dims = len(tf.SOBOL_G_A)
 
-    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = ()
-                 ) -> dict[str, Array]:
+    def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = (),
+                 outcomes: bool = True) -> dict[str, Array]:
         return {"y": tf.sobol_g([np.asarray(params[f"x{i + 1}"]) for i in range(self.dims)])}
