@@ -140,15 +140,15 @@ def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str],
     return {**params, **extras, **out}
 
 
-def evaluate_arrays(job: Job, series: Sequence[str], *, chunk_size: int = 8192
-                    ) -> dict[str, NDArray]:
-    """Parameters and ``series`` of every row of the job's design, in memory, on the active
-    Dask scheduler (no outcomes, no files): for inner loops such as a calibration's moves.
-    Each row depends on itself only, so the result does not depend on the chunking."""
+def evaluate_arrays(job: Job, series: Sequence[str], *, outcomes: bool = False,
+                    chunk_size: int = 8192) -> dict[str, NDArray]:
+    """Parameters and ``series`` (and outcomes, if asked) of every row of the job's design, in
+    memory, on the active Dask scheduler, no files: for inner loops such as a calibration's
+    moves. Each row depends on itself only, so the result does not depend on the chunking."""
     rows = job.design.rows
     bounds = [(a, min(a + chunk_size, rows)) for a in range(0, rows, chunk_size)]
     parts = dask.compute(*[dask.delayed(evaluate_rows, pure=True)(job, a, b, tuple(series),
-                                                                 False) for a, b in bounds])
+                                                                 outcomes) for a, b in bounds])
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
 
 

@@ -84,6 +84,11 @@ def translate(err: BaseException, overrides: Sequence[str]) -> str:
                 return value
         return "?"
 
+    if "LexerNoViableAlt" in text or "mismatched input" in text or "no viable alternative" in text:
+        bad = next((o for o in overrides if o in first), first.split(": ", 1)[-1])
+        key, _, value = bad.partition("=")
+        return (f"{key}={value!r}: Hydra cannot parse this override; quote the value, e.g. "
+                f"'{key}=\"{value}\"'")
     if first.startswith("Could not override '") or first.startswith("Could not append to"):
         k = first.split("'")[1]
         return (f"{k}={given(k)!r}: no such key in the configuration (a typo? new keys need a "

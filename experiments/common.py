@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import xarray as xr
@@ -15,6 +16,7 @@ from engine.evaluate import Evaluation, Job, evaluate
 from engine.reducers import Reducer
 from engine.reports.html import Report, Section, Table
 from engine.reports.text import outcome_rows
+from engine.resources import data_dir
 from engine.runs import RunDir
 
 PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "SALib", "matplotlib",
@@ -37,6 +39,15 @@ def attrs(s: Settings, config_yaml: str) -> dict[str, Any]:
             "actor": s.config.actor.name, "inference_form": s.config.inference.form,
             "policy": s.config.policy.name, "package_versions": versions(),
             "fingerprint": s.fingerprint}
+
+
+def run_path(path: str) -> Path:
+    """A data path from the config: absolute, relative to the working directory, or a file
+    shipped in data/ (``data/<name>``)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return data_dir() / p.name if p.parts and p.parts[0] == "data" else p
 
 
 def run_job(s: Settings, run: RunDir, *, keep: Sequence[str] = (),

@@ -7,6 +7,7 @@ import xarray as xr
 
 from engine import io, plots
 from engine.analysis.fan import fan
+from engine.calibration import posterior
 from engine.config import Settings
 from engine.reducers import FanHistogram
 from engine.reports.html import Section
@@ -19,7 +20,12 @@ BINS = 4096
 def run(s: Settings, run: RunDir, attrs: dict) -> float:
     series = list(s.config.output.series)
     log_scale = list(s.config.fan.log_scale)
-    ev = run_job(s, run, keep=series, extra_attrs=attrs,
+    design, source = s.design, "the priors"
+    if s.config.fan.calibration:  # scenarios drawn from a calibration's posterior
+        cal = posterior.load(s.config.fan.calibration)
+        design = posterior.design(cal, s.priors, s.design.rows, s.seed)
+        source = f"the posterior of {s.config.fan.calibration}"
+    ev = run_job(s, run, keep=series, design=design, extra_attrs={**attrs, "drawn_from": source},
                  reducers={"fan": FanHistogram(series, log=log_scale, bins=BINS)})
     scenarios = ev.open()
     io.save_netcdf(io.cf_dataset(fan(ev, series, BINS), attrs), run.file("fan.nc"))
@@ -37,7 +43,8 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
                                                         "behind"))
     plots.save(plots.distribution(scenarios, "t_peak"), run.file("t_peak.png"))
     figures.append(("t_peak.png", "when the loss gap peaks"))
-    write_report(run, s, "Uncertainty fans", [outcomes_section(summary),
+    write_report(run, s, f"Uncertainty fans (scenarios drawn from {source})",
+                 [outcomes_section(summary),
                  Section("Fans over time", figures=figures)], summary,
                  [("scenarios" + ev.path.suffix, "every scenario"), ("fan.nc", "fan quantiles"),
                   ("summary.nc", "outcome summaries")])

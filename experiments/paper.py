@@ -17,10 +17,9 @@ from engine.config.settings import make_priors
 from engine.designs import make_design
 from engine.evaluate import Job, evaluate
 from engine.reports import paper as paper_report
-from engine.resources import data_dir
 from engine.runs import RunDir
 from engine.simulators.meek import Meek
-from experiments.common import run_job, write_report
+from experiments.common import run_job, run_path, write_report
 
 SERIES = ("loss_gap", "inference_gap", "benchmark_gap")
 
@@ -28,7 +27,7 @@ SERIES = ("loss_gap", "inference_gap", "benchmark_gap")
 def run(s: Settings, run: RunDir, attrs: dict) -> float:
     sec = s.config.paper
     emp = sec.empirical
-    board = empirical.load_leaderboard(_data(emp.data), emp.price_column)
+    board = empirical.load_leaderboard(run_path(emp.data), emp.price_column)
     curves = reproduce.paper_curves(horizon=float(s.t[-1]), points=len(s.t),
                                     g_inv_values=sec.g_inv_values, sota_budgets=sec.sota_budgets,
                                     switch_year=sec.switch_year, g_inv_after=sec.g_inv_after,
@@ -82,10 +81,3 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
                         ("empirical_gap.csv", "observed gap by month")])
     scenarios.close()
     return float(curves.attrs["t_peak"])
-
-
-def _data(path: str) -> Path:
-    p = Path(path)
-    if p.is_absolute() or p.exists():
-        return p
-    return data_dir() / p.name if p.parts[0] == "data" else p

@@ -641,7 +641,17 @@ def test_paper_values_are_the_authors():
         "alpha": 0.154, "A": 1070.0, "L0": 1.7, "g_alg": 2.8, "g_hw": 1.4, "g_inv": 5.0 / 1.4,
         "g_inf": 9.0, "meek_budget_usd": 1000.0, "sota_budget_usd": 1000.0,
         "flop_per_usd": 1e17, "price_per_token_usd": 1e-8, "switch_year": math.inf,
-        "g_inv_after": 1.0, "export_control_strength": 0.0, "diffusion_lag_years": 0.0}
+        "g_inv_after": 1.0, "export_control_strength": 0.0, "diffusion_lag_years": 0.0,
+        "inference_compute_multiplier": 1.0}
+
+
+def test_inference_compute_multiplier_shifts_the_catchup_by_its_log_over_the_slope():
+    # d(t) = 2 ln c0 + ln m - ln C_s0 + k1 t: m moves the catch-up by -ln m / k1 (hand derivation)
+    k1 = math.log(1.4) + 2 * math.log(9.0) - math.log(5 / 1.4)
+    base = float(model.t_inference_catchup(PAPER))
+    for m in (3.0, 30.0):
+        got = float(model.t_inference_catchup(PAPER.replace(inference_compute_multiplier=m)))
+        assert got == pytest.approx(max(base - math.log(m) / k1, 0.0), rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- domain

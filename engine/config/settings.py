@@ -130,6 +130,47 @@ def check_sections(cfg: MeekConfig, simulator: Simulator, priors: PriorSet) -> N
         _names("sobol.series", cfg.sobol.series, series)
     if cfg.fan is not None:
         _names("fan.log_scale", cfg.fan.log_scale, {k: 1 for k in cfg.output.series})
+        if cfg.fan.calibration:
+            from engine.calibration import posterior
+            try:
+                posterior.check(posterior.load(cfg.fan.calibration), priors)
+            except ValueError as err:
+                raise ConfigError(str(err)) from None
+    if cfg.calibrate is not None:
+        from engine.calibration import observation
+        from engine.resources import data_dir
+        from pathlib import Path
+        path = Path(cfg.calibrate.data)
+        if not (path.is_absolute() or path.exists()) and path.parts and path.parts[0] == "data":
+            path = data_dir() / path.name
+        try:
+            observation.leaderboard(path, cfg.calibrate.price_column, tuple(cfg.calibrate.band),
+                                    tuple(cfg.calibrate.window) if cfg.calibrate.window
+                                    else None)
+            make_priors_noise = PriorSet.from_specs({"noise_sigma_pp": cfg.calibrate.noise})
+        except PriorError as err:
+            raise ConfigError(str(err).replace("priors.noise_sigma_pp", "calibrate.noise")
+                              ) from None
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        if not make_priors_noise.support("noise_sigma_pp")[0] > 0:
+            fail("calibrate.noise", dict(cfg.calibrate.noise), "the noise scale must be > 0")
+    if cfg.discover is not None:
+        from engine.discovery import condition, study
+        try:
+            used = condition.names(cfg.discover.condition)
+            if cfg.discover.scenarios:
+                with study.open_scenarios(cfg.discover.scenarios) as ds:
+                    known = {str(k) for k, v in ds.data_vars.items() if v.dims == ("scenario",)}
+            else:
+                known = {*simulator.parameters, *priors.outputs, *outcomes}
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        unknown = sorted(used - known)
+        if unknown:
+            fail("discover.condition", cfg.discover.condition,
+                 f"{unknown[0]!r} is not a variable of the scenarios; known: "
+                 f"{', '.join(sorted(known))}")
     if cfg.task in ("sobol", "morris") and not priors.uncertain:
         fail("priors", "all fixed", f"the {cfg.task} analysis needs at least one uncertain "
                                     "prior")

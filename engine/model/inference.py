@@ -1,11 +1,11 @@
 """The inference side: a user paying a fixed price per token against the frontier.
 
 A fixed price p per token buys c0 = p f FLOP per token at t = 0 (f FLOP per dollar). The best
-model affordable at that price has (Chinchilla) training compute c^2, growing as
-ln C_inf(t) = 2 ln c0 + k t with k from the inference form (see :mod:`.paths`). The user trails
+model affordable at that price has training compute m c^2 (the paper: m = 1; Chinchilla's
+C = 6ND = 1.5 r c^2 with r tokens per parameter), growing as ln C_inf(t) = 2 ln c0 + ln m + k t with k from the inference form (see :mod:`.paths`). The user trails
 the frontier by max(L(C_inf) - L(C_s), 0) nats, and d(t) = ln C_inf - ln C_s is piecewise linear:
 slope k1 = k - ln(g_alg g_hw g_inv) before the switch year and k2 = k - ln(g_alg g_hw g_inv')
-after, d(0) = 2 ln c0 - ln C_s0. Without a switch the gap closes at
+after, d(0) = 2 ln c0 + ln m - ln C_s0. Without a switch the gap closes at
 
     t = (ln C_s0 - 2 ln c0) / k1,     k1 = ln g_hw + 2 ln g_inf - ln g_inv  (paper form),
 

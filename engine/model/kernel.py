@@ -55,6 +55,11 @@ __all__ = ["evaluate"]
 _SERIES_ORDER = ("loss_meek", "loss_sota", "loss_gap", "tokens_to_distinguish", "benchmark_gap",
                  "inference_gap", "inference_benchmark_gap", "years_behind")
 _INFERENCE_FORMS = {"paper": 0, "price_decline": 1}
+# the parameters in the order of the kernel's input rows (a missing multiplier counts as 1)
+_PARAMETERS = ("alpha", "A", "L0", "g_alg", "g_hw", "g_inv", "g_inf", "meek_budget_usd",
+               "sota_budget_usd", "flop_per_usd", "price_per_token_usd", "switch_year",
+               "g_inv_after", "export_control_strength", "diffusion_lag_years",
+               "inference_compute_multiplier")
 
 # sigmoid constants, computed exactly as in capability.benchmark_score / closed_forms.loss
 _SIG_A, _SIG_ALPHA, _SIG_L0 = (float(v) for v in SIGMOID_FIT)
@@ -328,9 +333,13 @@ def _gaps(tv, n, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv):
 # --------------------------------------------------------------------------- the block
 
 _W = 8  # scenarios whose golden-section searches run in lock step (vectorised across them)
-# rows of the lane table: path constants, then the search's state
+# rows of the lane table (a flat array, row k at [k * _W, (k + 1) * _W): constant offsets let
+# the vector loops over lanes go without run-time alias checks): path constants, the search
+_NL = 23
 (_L_CS0, _L_CM0, _L_LA, _L_LH, _L_L1, _L_L2, _L_TS, _L_E, _L_LAG, _L_A, _L_B, _L_GRID_BEST,
- _L_GRID_T, _L_C, _L_D, _L_FC, _L_FD, _L_X, _L_FX, _L_LEFT) = range(20)
+ _L_GRID_T, _L_C, _L_D, _L_FC, _L_FD, _L_X, _L_LEFT, _L_CF, _L_CMK, _L_SF, _L_SM) = range(_NL)
+_STRIDE = 8      # first level of the benchmark grid's branch and bound: every 8th point
+_SLACK = 1e-9    # pp: an interval is dropped only if its bound is this far below the best
 
 
 @njit(**_JIT)
@@ -351,8 +360,11 @@ def _block(par, ok, t, dt_grid, grid, horizons, form, thr, log_thr, log_flop, sn
     gv = np.empty(size)
     cb = np.empty(2 * size)
     sb = np.empty(2 * size)
-    wk = np.empty((3, size + 3 * _B))
-    lane = np.empty((20, _W))
+    wk = np.empty((2, size + 3 * _B))
+    at = np.empty(size, dtype=np.int64)
+    gw = np.empty((3, ng))              # the grid's scores (frontier, meek) and evaluated flags
+    iw = np.empty((4, ng), dtype=np.int64)  # the branch and bound's intervals
+    lane = np.empty(_NL * _W)
     lane_i = np.zeros(_W, dtype=np.int64)
     filled = 0
     for i in range(n):
@@ -381,117 +393,223 @@ def _block(par, ok, t, dt_grid, grid, horizons, form, thr, log_thr, log_flop, sn
         cm0 = lbm + lf
         cs0 = lbs + lf
         lr0 = lbs - lbm
-        ci0 = 2.0 * (lf + lp)
+        ci0 = 2.0 * (lf + lp) + math.log(par[15, i])
         ki = 2.0 * (lh + lfi) + la if form == 0 else 2.0 * lfi
 
         if do_out:
             _outcomes(i, out, seg, alpha, A, la, lh, l1, l2, ts, e, lag, cm0, cs0, lr0, ci0, ki,
                       horizons, nh, thr, log_thr, log_flop, sn, horizon, x1, x2, tv, gv)
             # benchmark peak: the grid here, the golden-section search in lanes of _W
-            for j in range(ng):
-                cb[j] = _frontier(grid[j], cs0, la, lh, l1, l2, ts)
-                cb[ng + j] = _meek(grid[j], cm0, la, lh, e, lag)
-            _scores(cb, sb, 2 * ng, steps, isteps)
-            best = -np.inf
-            idx = 0
-            for j in range(ng):
-                v = 100.0 * (sb[j] - sb[ng + j])
-                if v > best:
-                    best = v
-                    idx = j
-            grid_best = 100.0 * (sb[idx] - sb[ng + idx])
+            idx, grid_best = _grid_argmax(grid, ng, horizon, cs0, cm0, la, lh, l1, l2, ts, e,
+                                          lag, steps, isteps, cb, sb, gw, iw)
             dt = grid[1] - grid[0]
-            col = lane[:, filled]
-            col[_L_CS0] = cs0
-            col[_L_CM0] = cm0
-            col[_L_LA] = la
-            col[_L_LH] = lh
-            col[_L_L1] = l1
-            col[_L_L2] = l2
-            col[_L_TS] = ts
-            col[_L_E] = e
-            col[_L_LAG] = lag
-            col[_L_A] = _min(_max(grid[idx] - dt, 0.0), horizon)
-            col[_L_B] = _min(_max(grid[idx] + dt, 0.0), horizon)
-            col[_L_GRID_BEST] = grid_best
-            col[_L_GRID_T] = grid[idx]
-            lane_i[filled] = i
+            f = filled
+            lane[_L_CS0 * _W + f] = cs0
+            lane[_L_CM0 * _W + f] = cm0
+            lane[_L_LA * _W + f] = la
+            lane[_L_LH * _W + f] = lh
+            lane[_L_L1 * _W + f] = l1
+            lane[_L_L2 * _W + f] = l2
+            lane[_L_TS * _W + f] = ts
+            lane[_L_E * _W + f] = e
+            lane[_L_LAG * _W + f] = lag
+            lane[_L_A * _W + f] = _min(_max(grid[idx] - dt, 0.0), horizon)
+            lane[_L_B * _W + f] = _min(_max(grid[idx] + dt, 0.0), horizon)
+            lane[_L_GRID_BEST * _W + f] = grid_best
+            lane[_L_GRID_T * _W + f] = grid[idx]
+            lane_i[f] = i
             filled += 1
             if filled == _W:
-                _golden(lane, lane_i, filled, iterations, steps, isteps, out, cb, sb)
+                _golden(lane, lane_i, filled, iterations, steps, isteps, out)
                 filled = 0
         if ser.shape[0] > 0:
             _series(i, ser, flags, slots, t, nt, dt_grid, alpha, A, L0, la, lh, l1, l2, ts, e,
-                    lag, cm0, cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk)
+                    lag, cm0, cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk,
+                    at)
     if filled > 0:
         for l in range(filled, _W):  # pad with copies of the first lane
-            lane[:, l] = lane[:, 0]
-        _golden(lane, lane_i, filled, iterations, steps, isteps, out, cb, sb)
+            for k in range(_NL):
+                lane[k * _W + l] = lane[k * _W]
+        _golden(lane, lane_i, filled, iterations, steps, isteps, out)
 
 
 @njit(**_JIT)
-def _lane_bench(lane, x, fx, steps, isteps, cb, sb):
-    """fx = benchmark gap of each lane's scenario at its x (searches._bench)."""
-    for l in range(_W):
-        cb[l] = _frontier(x[l], lane[_L_CS0, l], lane[_L_LA, l], lane[_L_LH, l],
-                          lane[_L_L1, l], lane[_L_L2, l], lane[_L_TS, l])
-        cb[_W + l] = _meek(x[l], lane[_L_CM0, l], lane[_L_LA, l], lane[_L_LH, l],
-                           lane[_L_E, l], lane[_L_LAG, l])
-    _scores(cb, sb, 2 * _W, steps, isteps)
-    for l in range(_W):
-        fx[l] = 100.0 * (sb[l] - sb[_W + l])
+def _grid_scores(grid, pts, n, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb, sb, gw):
+    """Scores of the frontier and the meek model at grid[pts[:n]] into gw[0], gw[1]."""
+    for k in range(n):
+        x = grid[pts[k]]
+        cb[k] = _frontier(x, cs0, la, lh, l1, l2, ts)
+        cb[n + k] = _meek(x, cm0, la, lh, e, lag)
+    _scores(cb, sb, 2 * n, steps, isteps)
+    for k in range(n):
+        gw[0, pts[k]] = sb[k]
+        gw[1, pts[k]] = sb[n + k]
+        gw[2, pts[k]] = 1.0
 
 
 @njit(**_JIT)
-def _golden(lane, lane_i, filled, iterations, steps, isteps, out, cb, sb):
+def _grid_argmax(grid, ng, horizon, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb,
+                 sb, gw, iw):
+    """(first index of the largest benchmark gap on the grid, that gap), as the reference's
+    np.argmax over every grid point, with fewer points evaluated.
+
+    Both scores rise with t (rising paths, rising sigmoid), so on grid[a..b] the gap is at most
+    score_s(b) - score_m(a). Branch and bound: every _STRIDE-th point first, then the midpoints
+    of the intervals whose bound reaches the best value found (less _SLACK, far above rounding);
+    a point left out lies below the maximum, so the first maximiser is the reference's.
+    """
+    pts = iw[0]
+    for j in range(ng):
+        gw[2, j] = 0.0
+    # rising paths on [0, horizon] and a rising score ** steps, or every point
+    mono = steps > 0.0 and la + lh + l1 > 0.0 and (ts >= horizon or la + lh + l2 > 0.0) \
+        and (lag <= 0.0 or (1.0 - e) * lh >= 0.0) and la + (1.0 - e) * lh >= 0.0
+    if mono:
+        n = 0
+        for j in range(0, ng, _STRIDE):
+            pts[n] = j
+            n += 1
+        if pts[n - 1] != ng - 1:
+            pts[n] = ng - 1
+            n += 1
+        _grid_scores(grid, pts, n, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb, sb,
+                     gw)
+        lo = iw[1]
+        hi = iw[2]
+        m = 0                                   # intervals (lo, hi) still open
+        best = -np.inf
+        for k in range(n):
+            v = 100.0 * (gw[0, pts[k]] - gw[1, pts[k]])
+            if v != v:
+                mono = False
+            best = _max(best, v)
+            if k > 0 and pts[k] - pts[k - 1] > 1:
+                lo[m] = pts[k - 1]
+                hi[m] = pts[k]
+                m += 1
+        while mono and m > 0:
+            n = 0
+            m2 = 0
+            nlo = iw[3]
+            for k in range(m):
+                a = lo[k]
+                b = hi[k]
+                if 100.0 * (gw[0, b] - gw[1, a]) >= best - _SLACK:
+                    c = (a + b) >> 1
+                    pts[n] = c
+                    n += 1
+                    # children (a, c) and (c, b), kept where they hold interior points
+                    if c - a > 1:
+                        nlo[2 * m2] = a
+                        nlo[2 * m2 + 1] = c
+                        m2 += 1
+                    if b - c > 1:
+                        nlo[2 * m2] = c
+                        nlo[2 * m2 + 1] = b
+                        m2 += 1
+            if n == 0:
+                break
+            _grid_scores(grid, pts, n, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb,
+                         sb, gw)
+            for k in range(n):
+                v = 100.0 * (gw[0, pts[k]] - gw[1, pts[k]])
+                if v != v:
+                    mono = False
+                best = _max(best, v)
+            for k in range(m2):
+                lo[k] = nlo[2 * k]
+                hi[k] = nlo[2 * k + 1]
+            m = m2
+    if not mono:  # every point
+        for j in range(ng):
+            pts[j] = j
+        _grid_scores(grid, pts, ng, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb, sb,
+                     gw)
+    best = -np.inf
+    idx = 0
+    for j in range(ng):
+        if gw[2, j] != 0.0:
+            v = 100.0 * (gw[0, j] - gw[1, j])
+            if v > best:
+                best = v
+                idx = j
+    return idx, 100.0 * (gw[0, idx] - gw[1, idx])
+
+
+@njit(**_JIT)
+def _lane_paths(lane, xrow):
+    """Score inputs (rows _L_CF, _L_CMK) of every lane at its x (row xrow): ln C_s, ln C_m."""
+    for l in range(_W):
+        x = lane[xrow * _W + l]
+        lane[_L_CF * _W + l] = _frontier(x, lane[_L_CS0 * _W + l], lane[_L_LA * _W + l],
+                                         lane[_L_LH * _W + l], lane[_L_L1 * _W + l],
+                                         lane[_L_L2 * _W + l], lane[_L_TS * _W + l])
+        lane[_L_CMK * _W + l] = _meek(x, lane[_L_CM0 * _W + l], lane[_L_LA * _W + l],
+                                      lane[_L_LH * _W + l], lane[_L_E * _W + l],
+                                      lane[_L_LAG * _W + l])
+
+
+@njit(**_JIT)
+def _golden(lane, lane_i, filled, iterations, steps, isteps, out):
     """searches.benchmark_peak's golden-section refinement for _W scenarios in lock step."""
-    a = lane[_L_A]
-    b = lane[_L_B]
-    c = lane[_L_C]
-    d = lane[_L_D]
-    fc = lane[_L_FC]
-    fd = lane[_L_FD]
-    x = np.empty(_W)   # separate arrays (not rows of lane): the vector loops need no alias checks
-    fx = np.empty(_W)
-    left = lane[_L_LEFT]
+    cin = lane[_L_CF * _W:(_L_CF + 2) * _W]     # score inputs, frontier then meek
+    sout = lane[_L_SF * _W:(_L_SF + 2) * _W]    # their scores
+    A_, B_, C_, D_ = _L_A * _W, _L_B * _W, _L_C * _W, _L_D * _W
+    FC, FD, X, LEFT = _L_FC * _W, _L_FD * _W, _L_X * _W, _L_LEFT * _W
+    SF, SM = _L_SF * _W, _L_SM * _W
     for l in range(_W):
-        c[l] = b[l] - _INVPHI * (b[l] - a[l])
-        d[l] = a[l] + _INVPHI * (b[l] - a[l])
-    _lane_bench(lane, c, fc, steps, isteps, cb, sb)
-    _lane_bench(lane, d, fd, steps, isteps, cb, sb)
+        a = lane[A_ + l]
+        b = lane[B_ + l]
+        lane[C_ + l] = b - _INVPHI * (b - a)
+        lane[D_ + l] = a + _INVPHI * (b - a)
+    _lane_paths(lane, _L_C)
+    _scores(cin, sout, 2 * _W, steps, isteps)
+    for l in range(_W):
+        lane[FC + l] = 100.0 * (lane[SF + l] - lane[SM + l])
+    _lane_paths(lane, _L_D)
+    _scores(cin, sout, 2 * _W, steps, isteps)
+    for l in range(_W):
+        lane[FD + l] = 100.0 * (lane[SF + l] - lane[SM + l])
     for _ in range(iterations):
         for l in range(_W):
-            lt = fc[l] >= fd[l]  # the maximum lies in [a, d]: d becomes b, c becomes d
-            bl = d[l] if lt else b[l]
-            al = a[l] if lt else c[l]
-            x[l] = bl - _INVPHI * (bl - al) if lt else al + _INVPHI * (bl - al)
-            a[l] = al
-            b[l] = bl
-            left[l] = 1.0 if lt else 0.0
-        _lane_bench(lane, x, fx, steps, isteps, cb, sb)
+            lt = lane[FC + l] >= lane[FD + l]  # the maximum lies in [a, d]: d becomes b
+            bl = lane[D_ + l] if lt else lane[B_ + l]
+            al = lane[A_ + l] if lt else lane[C_ + l]
+            lane[X + l] = bl - _INVPHI * (bl - al) if lt else al + _INVPHI * (bl - al)
+            lane[A_ + l] = al
+            lane[B_ + l] = bl
+            lane[LEFT + l] = 1.0 if lt else 0.0
+        _lane_paths(lane, _L_X)
+        _scores(cin, sout, 2 * _W, steps, isteps)
         for l in range(_W):
-            lt = left[l] != 0.0
-            cl = c[l]
-            fcl = fc[l]
-            c[l] = x[l] if lt else d[l]
-            d[l] = cl if lt else x[l]
-            fc[l] = fx[l] if lt else fd[l]
-            fd[l] = fcl if lt else fx[l]
+            lt = lane[LEFT + l] != 0.0
+            f = 100.0 * (lane[SF + l] - lane[SM + l])
+            x = lane[X + l]
+            c = lane[C_ + l]
+            d = lane[D_ + l]
+            fc = lane[FC + l]
+            fd = lane[FD + l]
+            lane[C_ + l] = x if lt else d
+            lane[D_ + l] = c if lt else x
+            lane[FC + l] = f if lt else fd
+            lane[FD + l] = fc if lt else f
     for l in range(_W):
-        x[l] = 0.5 * (a[l] + b[l])
-    _lane_bench(lane, x, fx, steps, isteps, cb, sb)
+        lane[X + l] = 0.5 * (lane[A_ + l] + lane[B_ + l])
+    _lane_paths(lane, _L_X)
+    _scores(cin, sout, 2 * _W, steps, isteps)
     for l in range(filled):
         i = lane_i[l]
-        grid_best = lane[_L_GRID_BEST, l]
+        grid_best = lane[_L_GRID_BEST * _W + l]
+        refined = 100.0 * (lane[SF + l] - lane[SM + l])
         if grid_best != grid_best:
             out[_B_PEAK, i] = np.nan
             out[_B_WHEN, i] = np.nan
-        elif fx[l] >= grid_best:
-            out[_B_PEAK, i] = fx[l]
-            out[_B_WHEN, i] = x[l]
+        elif refined >= grid_best:
+            out[_B_PEAK, i] = refined
+            out[_B_WHEN, i] = lane[X + l]
         else:  # the grid maximum beats the refined point
             out[_B_PEAK, i] = grid_best
-            out[_B_WHEN, i] = lane[_L_GRID_T, l]
+            out[_B_WHEN, i] = lane[_L_GRID_T * _W + l]
 
 
 @njit(**_JIT)
@@ -568,29 +686,44 @@ def _outcomes(i, out, seg, alpha, A, la, lh, l1, l2, ts, e, lag, cm0, cs0, lr0, 
     gb1 = gv[5] if math.isfinite(b1) else nan
     gb2 = gv[6] if math.isfinite(b2) else nan
 
-    # ---- t_peak, peak_gap (closed_forms._argmax over crit0, b0, crit1, b1, crit2, b2, crit3)
-    best_t = nan
-    best_g = -inf
-    best_g0 = gb0 if gb0 == gb0 else -inf  # peak_gap: candidates clamped to t >= 0, and 0
-    for j in range(7):
-        k = j // 2
-        if j % 2 == 0:
-            c = seg[k, 8]
-            g = seg[k, 9]
-        elif k == 0:
-            c, g = b0, gb0
-        elif k == 1:
-            c, g = b1, gb1
+    # ---- t_peak, peak_gap (closed_forms._argmax over crit0, b0, crit1, b1, crit2, b2, crit3):
+    # candidates rank by ln G = ln A - alpha m + ln(-expm1(-alpha d)) where the frontier leads
+    # (-inf elsewhere; then by G), the earliest on ties; x1, x2 still hold exp, expm1 of tv
+    log_a = math.log(A)
+    for k in range(7):
+        c = tv[k]
+        if c == c and _lead(c, lr0, la, lh, l1, l2, ts, e, lag) > 0.0:
+            x1[k] = log_a - alpha * _meek(c, cm0, la, lh, e, lag) + math.log(-x2[k])
         else:
-            c, g = b2, gb2
-        if not math.isfinite(c):
-            continue
-        if g > best_g:
+            x1[k] = -inf
+    best_t = nan
+    best_key = -inf
+    best_g = -inf
+    key0 = x1[4]            # t_min = 0 (peak_gap): candidates below 0 count as 0 (= b0)
+    best_key0 = -inf
+    best_g0 = -inf
+    for j in range(8):
+        k = j // 2 if j % 2 == 0 else 4 + j // 2
+        if j == 7:          # the candidate t_min itself (peak_gap's pass only)
+            c = 0.0
+            k = 4
+        else:
+            c = tv[k]
+            if not math.isfinite(c):
+                continue
+        key = x1[k]
+        g = gv[k]
+        if j < 7 and (key > best_key or (key == -inf and best_key == -inf and g > best_g)):
             best_t = c
+            best_key = key
             best_g = g
-        if c >= 0.0 and g > best_g0:
+        if not c >= 0.0:
+            key = key0
+            g = gb0
+        if key > best_key0 or (key == -inf and best_key0 == -inf and g > best_g0):
+            best_key0 = key
             best_g0 = g
-    peaked = best_g > 0.0
+    peaked = best_key > -inf
     out[_T_PEAK, i] = best_t if peaked else nan
     pk = best_g0 if peaked else nan
     out[_PEAK_GAP, i] = pk
@@ -713,13 +846,15 @@ def _outcomes(i, out, seg, alpha, A, la, lh, l1, l2, ts, e, lag, cm0, cs0, lr0, 
     out[_T_THR_CAP, i] = (cs0 - log_flop) / la if la > 0.0 else nan
     need = log_flop - cm0
     rate = (1.0 - e) * lh
-    if need <= 0.0:
+    if need == 0.0:
+        v = 0.0
+    elif need < 0.0:
         v = need / lh
     elif rate > 0.0:
         v = need / rate
     else:
         v = inf
-    out[_T_CROSS, i] = v if v <= horizon else nan
+    out[_T_CROSS, i] = v if (math.isfinite(v) and v <= horizon) else nan  # inf: never
 
     # ---- horizons
     for j in range(nh):
@@ -761,7 +896,7 @@ def _newton(x, lo, hi, A, alpha, log_thr, cm0, lr0, la, lh, l1, l2, ts, e, lag):
     return x
 
 
-_B = 16  # points per block of the loss-gap recurrence (one exact anchor each)
+_B = 32  # points per block of the loss-gap recurrence (one exact anchor each)
 
 
 @njit(**_JIT)
@@ -779,8 +914,18 @@ def _first_at_least(t, nt, b):
 
 
 @njit(**_JIT)
+def _fine(d, u0, c, tk, alr0, sd, alpha):
+    """Whether the recurrence reproduces the reference's gap at a point with lead d (t >= 0)."""
+    if u0 <= 0.0:  # d >= 0 from the anchor on: both terms of the recurrence <= 0
+        return d > 0.0 and 64.0 * d >= alr0 + tk * sd
+    # d < 0 at the anchor: u0 Q^j > 0 > Q^j - 1, a sum that loses at most a factor
+    # (u0 + 2) / (alpha |d|) to cancellation while d stays below 0
+    return d < 0.0 and -64.0 * d >= alr0 + tk * sd and -64.0 * alpha * d >= c
+
+
+@njit(**_JIT)
 def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, x1, x2, tv,
-                gv, wk):
+                gv, wk, at):
     """row = G(t) on a uniform grid t_k = t_0 + k dt, by recurrence along each linear piece.
 
     On a piece where m grows at rate a and the lead d at rate r >= 0, with q = e^{-alpha a dt}
@@ -790,15 +935,16 @@ def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, 
         expm1(-alpha d_{k0+j}) = expm1(-alpha d_k0) Q^j + (Q^j - 1),
 
     with q^j, Q^j and Q^j - 1 from exp/expm1 of j alpha a dt, j alpha r dt (no accumulation).
-    Both terms of the second line have one sign (d_k0 >= 0), so it is exact to a few ulp.
-    Points are evaluated directly instead where the reference's own rounding of d (up to
-    2 eps (|ln R| + |t| * the rates)) is more than 1/64 of d (there the reference's
-    expm1(-alpha d) moves with that rounding and a recurrence, which does not see it, would
-    not), before t = 0, and on pieces where d falls.
+    Where d_k0 >= 0 both terms of the second line are <= 0, so it is exact to a few ulp.
+    Points are evaluated directly instead (as the reference) where the reference's own rounding
+    of d (up to 2 eps (|ln R| + |t| * the rates)) is more than 1/64 of |d| (there the
+    reference's expm1(-alpha d) moves with that rounding, which a recurrence does not see),
+    where d changes sign within a block, before t = 0 and on pieces where d falls. Each
+    condition is linear in t along a block, so it is checked at the block's ends and point by
+    point only where the ends disagree.
     """
     ex = wk[0]   # exp arguments: q^j (_B), Q^j (_B), anchors (na)
     em = wk[1]   # expm1 arguments: Q^j - 1 (_B), anchors (na)
-    fl = wk[2]
     b0, b1, b2 = 0.0, lag, ts
     if b1 > b2:
         b1, b2 = b2, b1
@@ -808,7 +954,7 @@ def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, 
         b1, b2 = b2, b1
     sd = abs(l1) + abs(l2) + abs(la) + abs(lh)
     alr0 = abs(lr0)
-    nflag = 0
+    nf = 0   # points to evaluate directly: at[:nf] (indices), tv[:nf] (times)
     # runs of points on one piece: [0, c0), [c0, c1), [c1, c2), [c2, nt)
     c0 = _first_at_least(t, nt, b0)
     c1 = _first_at_least(t, nt, b1)
@@ -820,25 +966,12 @@ def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, 
             continue
         a = _meek_rate(t[ks], la, lh, e, lag)
         r = _lead_rate(t[ks], la, lh, l1, l2, ts, e, lag)
-        # 64 d - (|ln R| + |t| sd) is linear along a run after 0 (d rises): if positive at
-        # both ends the recurrence holds throughout, else each point is checked
-        first = 64.0 * _lead(t[ks], lr0, la, lh, l1, l2, ts, e, lag) - (alr0 + abs(t[ks]) * sd)
-        last = 64.0 * _lead(t[ke - 1], lr0, la, lh, l1, l2, ts, e, lag) \
-            - (alr0 + abs(t[ke - 1]) * sd)
         if not (t[ks] >= 0.0 and r >= 0.0):
             for k in range(ks, ke):
-                fl[k] = 1.0
-            nflag += ke - ks
+                at[nf] = k
+                tv[nf] = t[k]
+                nf += 1
             continue
-        if not (first > 0.0 and last > 0.0):
-            for k in range(ks, ke):
-                d = _lead(t[k], lr0, la, lh, l1, l2, ts, e, lag)
-                fine = d > 0.0 and 64.0 * d >= alr0 + abs(t[k]) * sd
-                fl[k] = 0.0 if fine else 1.0
-                nflag += 0 if fine else 1
-        else:
-            for k in range(ks, ke):
-                fl[k] = 0.0
         nj = min(_B, ke - ks)
         na = (ke - ks + _B - 1) // _B
         for j in range(nj):
@@ -853,34 +986,31 @@ def _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, 
         _expm1_array(em, _B + na)
         for q in range(na):
             k0 = ks + q * _B
+            k1 = min(k0 + _B, ke)
             ap0 = A * ex[2 * _B + q]
             u0 = em[_B + q]
-            if u0 > 0.0:  # d < 0 at the anchor (both signs): directly
-                for j in range(min(_B, ke - k0)):
-                    nflag += 1 if fl[k0 + j] == 0.0 else 0
-                    fl[k0 + j] = 1.0
-                continue
-            for j in range(min(_B, ke - k0)):
+            for j in range(k1 - k0):
                 row[k0 + j] = ap0 * ex[j] * -_fma(u0, ex[_B + j], em[j])
-    if nflag == 0:
-        return
-    # points a recurrence cannot reproduce: directly
-    nf = 0
-    for k in range(nt):
-        if fl[k] != 0.0:
-            tv[nf] = t[k]
-            nf += 1
-    _gaps(tv, nf, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
-    nf = 0
-    for k in range(nt):
-        if fl[k] != 0.0:
-            row[k] = gv[nf]
-            nf += 1
+            c = u0 + 2.0
+            if not (_fine(_lead(t[k0], lr0, la, lh, l1, l2, ts, e, lag), u0, c, t[k0], alr0,
+                          sd, alpha)
+                    and _fine(_lead(t[k1 - 1], lr0, la, lh, l1, l2, ts, e, lag), u0, c,
+                              t[k1 - 1], alr0, sd, alpha)):
+                for k in range(k0, k1):
+                    if not _fine(_lead(t[k], lr0, la, lh, l1, l2, ts, e, lag), u0, c, t[k],
+                                 alr0, sd, alpha):
+                        at[nf] = k
+                        tv[nf] = t[k]
+                        nf += 1
+    if nf:
+        _gaps(tv, nf, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
+        for j in range(nf):
+            row[at[j]] = gv[j]
 
 
 @njit(**_JIT)
 def _series(i, ser, flags, slots, t, nt, dt, alpha, A, L0, la, lh, l1, l2, ts, e, lag, cm0,
-            cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk):
+            cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk, at):
     """The requested (scenario, t) series of scenario i (outcomes._series), in vector loops."""
     if flags[_S_LM]:
         row = ser[slots[_S_LM], i]
@@ -900,7 +1030,7 @@ def _series(i, ser, flags, slots, t, nt, dt, alpha, A, L0, la, lh, l1, l2, ts, e
         row = ser[slots[_S_GAP] if flags[_S_GAP] else slots[_S_TOK], i]
         if dt > 0.0:
             _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, x1, x2,
-                        tv, gv, wk)
+                        tv, gv, wk, at)
         else:
             _gaps(t, nt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, row)
         if flags[_S_TOK]:
@@ -916,16 +1046,18 @@ def _series(i, ser, flags, slots, t, nt, dt, alpha, A, L0, la, lh, l1, l2, ts, e
         _scores(cb, sb, 2 * nt, steps, isteps)
         for k in range(nt):
             row[k] = 100.0 * (sb[k] - sb[nt + k])
-    if flags[_S_INF]:
+    if flags[_S_INF]:  # inference.inference_gap: 0 where the user is level or ahead
         row = ser[slots[_S_INF], i]
         for k in range(nt):
             li = ci0 + ki * t[k]
+            lead = _frontier(t[k], cs0, la, lh, l1, l2, ts) - li
+            cb[k] = lead
             x1[k] = -alpha * li
-            x2[k] = -alpha * (_frontier(t[k], cs0, la, lh, l1, l2, ts) - li)
+            x2[k] = -alpha * _max(lead, 0.0)
         _exp_array(x1, nt)
         _expm1_array(x2, nt)
         for k in range(nt):
-            row[k] = _max(A * x1[k] * -x2[k], 0.0)
+            row[k] = A * x1[k] * -x2[k] if cb[k] > 0.0 else 0.0
     if flags[_S_INFB]:
         row = ser[slots[_S_INFB], i]
         for k in range(nt):
@@ -1022,9 +1154,12 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
     slots = np.array([order.index(s) if s in wanted else 0 for s in _SERIES_ORDER],
                      dtype=np.int64)
 
-    par = np.empty((len(NAMES), n))
-    for k, name in enumerate(NAMES):
-        par[k] = getattr(q, name)
+    unknown = set(NAMES) - set(_PARAMETERS)
+    if unknown:
+        raise TypeError(f"the compiled kernel does not know parameter(s) {sorted(unknown)}")
+    par = np.empty((len(_PARAMETERS), n))
+    for k, name in enumerate(_PARAMETERS):
+        par[k] = getattr(q, name) if name in NAMES else 1.0
     horizons = np.asarray(options.horizons if outcomes else (), dtype=float).reshape(-1)
     out = np.empty((len(names) and 12 + 2 * len(horizons), n))
     ser = np.empty((len(order), n, nt))

@@ -49,6 +49,10 @@ class Params:
     diffusion_lag_years : float or array
         Policy lever L >= 0: algorithmic progress made after t = 0 reaches the meek actor L
         years late (0 = no lag).
+    inference_compute_multiplier : float or array
+        m in C_inf = m c^2: training compute of the best model a price buys, per squared FLOP
+        per token. The paper's 1; Chinchilla's C = 6 N D with D = r N and c = 2 N gives
+        C = 1.5 r c^2 (30 at r = 20 tokens per parameter, more for overtrained small models).
 
     Example
     -------
@@ -75,6 +79,7 @@ class Params:
     g_inv_after: ArrayLike = 1.0
     export_control_strength: ArrayLike = 0.0
     diffusion_lag_years: ArrayLike = 0.0
+    inference_compute_multiplier: ArrayLike = 1.0
 
     def replace(self, **changes: ArrayLike) -> Params:
         """A copy with some fields changed (unknown names raise TypeError)."""
@@ -113,7 +118,7 @@ PAPER = Params()
 #: Reason codes returned by :func:`domain_reason` (0 means the scenario is valid).
 DOMAIN_REASONS: dict[int, str] = {
     0: "valid",
-    1: "a growth factor, budget, price, alpha or A is not a finite positive number",
+    1: "a growth factor, budget, price, multiplier, alpha or A is not a finite positive number",
     2: "g_alg * g_hw <= 1: the meek model makes no progress",
     3: "g_inv <= 1: the frontier does not outgrow the meek model",
     4: "g_inv_after outside [1, g_inv]",
@@ -124,7 +129,8 @@ DOMAIN_REASONS: dict[int, str] = {
 }
 
 _POSITIVE = ("alpha", "A", "g_alg", "g_hw", "g_inv", "g_inf", "meek_budget_usd",
-             "sota_budget_usd", "flop_per_usd", "price_per_token_usd", "g_inv_after")
+             "sota_budget_usd", "flop_per_usd", "price_per_token_usd", "g_inv_after",
+             "inference_compute_multiplier")
 
 
 def domain_reason(p: Params) -> NDArray[np.int8]:

@@ -4,9 +4,10 @@ All three are piecewise linear in t (natural logs of FLOP):
 
     meek      m(t) = ln(B_m f) + ln g_alg * a(t) + ln g_hw * h(t)
     frontier  s(t) = ln(B_s f) + ln(g_alg g_hw) t + ln g_inv min(t, ts) + ln g_inv' max(t - ts, 0)
-    inference i(t) = 2 ln(f p) + k t
+    inference i(t) = 2 ln(f p) + ln m + k t
 
-with f = FLOP per dollar, p = price per token, and the policy levers acting on the meek actor
+with f = FLOP per dollar, p = price per token, m the inference compute multiplier (C_inf = m c^2,
+the paper's m = 1), and the policy levers acting on the meek actor
 from t = 0 on: a(t) = t before 0 and max(t - L, 0) after (diffusion lag L), h(t) = t before 0
 and (1 - e) t after (export controls e). Before t = 0 every path continues its t = 0 growth
 backwards, so a negative t_peak reads "the peak is already past".
@@ -77,7 +78,8 @@ class Paths:
         self.l1, self.l2 = np.log(q.g_inv), np.log(q.g_inv_after)
         self.ts = q.switch_year
         self.e, self.lag = q.export_control_strength, q.diffusion_lag_years
-        self.ci0 = 2.0 * (lf + np.log(q.price_per_token_usd))
+        self.ci0 = 2.0 * (lf + np.log(q.price_per_token_usd)) + np.log(
+            q.inference_compute_multiplier)
         self.ki = INFERENCE_SLOPES[inference](self.la, self.lh, np.log(q.g_inf))
         self.switches = bool(np.any(np.isfinite(self.ts)))
         self.policy = bool(np.any(self.e != 0) or np.any(self.lag != 0))

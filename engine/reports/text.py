@@ -102,3 +102,66 @@ def sobol_summary(idx: xr.Dataset, summary: xr.Dataset, outputs: Sequence[str]) 
                   for r in ranking_rows(idx, output)]
         lines += [""] + [f"- {s}" for s in sobol_words(idx, output)] + [""]
     return "\n".join(lines) + "\n"
+
+
+def _wq(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Weighted quantiles (inverted CDF)."""
+    ok = np.isfinite(values)
+    v, w = values[ok], weights[ok]
+    order = np.argsort(v)
+    cum = np.cumsum(w[order])
+    cum /= cum[-1]
+    return v[order][np.minimum(np.searchsorted(cum, qs), len(v) - 1)]
+
+
+def calibration_rows(cal: xr.Dataset) -> list[list[str]]:
+    """parameter | prior median [90%] | posterior median [90%], from a calibration.nc."""
+    rows = []
+    flat = np.ones(cal.sizes["particle"])
+    for name in str(cal.attrs["uncertain_parameters"]).split() + ["t_peak"]:
+        if name == "t_peak":
+            prior, pw = cal["prior_t_peak"].values, np.ones(cal.sizes["draw"])
+            post, w = cal["posterior_t_peak"].values, np.ones(cal.sizes["draw"])
+        else:
+            prior, pw = cal[f"prior_{name}"].values, flat
+            post, w = cal[name].values, cal["weight"].values
+        a, b = _wq(prior, pw, (0.05, 0.5, 0.95)), _wq(post, w, (0.05, 0.5, 0.95))
+        rows.append([name, f"{_fmt(a[1])} [{_fmt(a[0])}, {_fmt(a[2])}]",
+                     f"{_fmt(b[1])} [{_fmt(b[0])}, {_fmt(b[2])}]"])
+    return rows
+
+
+def discovery_words(disc: xr.Dataset) -> list[str]:
+    """The boxes in plain words."""
+    out = [f"The condition `{disc.attrs['condition']}` holds in {disc.attrs['case_share']:.1%} "
+           f"of {int(disc.attrs['scenarios']):,} scenarios."]
+    sig = float(disc.attrs.get("significance", 0.05))
+    for b in disc["box"].values:
+        box = disc.sel(box=b)
+        parts = []
+        for p in disc["parameter"].values:
+            pv = float(box["p_value"].sel(parameter=p))
+            if not np.isfinite(pv):
+                continue
+            lo, hi = float(box["lower"].sel(parameter=p)), float(box["upper"].sel(parameter=p))
+            rlo, rhi = (float(disc["range_low"].sel(parameter=p)),
+                        float(disc["range_high"].sel(parameter=p)))
+            text = (f"{_fmt(lo)} <= {p} <= {_fmt(hi)}" if lo > rlo and hi < rhi else
+                    f"{p} >= {_fmt(lo)}" if lo > rlo else f"{p} <= {_fmt(hi)}")
+            parts.append(text + (f" (p = {pv:.2g})" if pv >= sig else ""))
+        where = "; ".join(parts) or "no restriction"
+        out.append(f"**Box {b + 1}**{' (on the scenarios outside box 1)' if b else ''}: "
+                   f"{where}. It holds {float(box['coverage']):.0%} of the cases (coverage) "
+                   f"and {float(box['mass']):.0%} of the scenarios, of which "
+                   f"{float(box['density']):.0%} meet the condition (density).")
+    weak = [str(p) for p in disc["parameter"].values
+            if np.all(~np.isfinite(disc["p_value"].sel(parameter=p).values)
+                      | (disc["p_value"].sel(parameter=p).values >= sig))]
+    if weak:
+        out.append(f"Not needed to describe where it holds: {', '.join(weak)} (unrestricted, "
+                   f"or restricted with a quasi-p-value of {sig:g} or more).")
+    order = np.argsort(-disc["feature_score"].values)
+    top = ", ".join(f"{disc['parameter'].values[i]} ({disc['feature_score'].values[i]:.2f})"
+                    for i in order[:3])
+    out.append(f"Feature scores (extra-trees) rank {top} first.")
+    return out

@@ -31,6 +31,9 @@ PARAMETERS: dict[str, Var] = {
     "g_inv_after": Var("1", "frontier investment growth factor per year after the switch"),
     "export_control_strength": Var("1", "export control strength e", {
         "comment": "the meek actor's hardware progress is g_hw**(1 - e) per year"}),
+    "inference_compute_multiplier": Var("1", "inference compute multiplier m", {
+        "comment": "training compute of the best model a price buys is m c^2 (c: FLOP per "
+                   "token); the paper's m = 1"}),
     "diffusion_lag_years": Var(YEARS, "diffusion lag of algorithmic progress", {
         "comment": "years by which new algorithms reach the meek actor late"}),
 }
@@ -170,7 +173,8 @@ def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
         return f"priors.{p.name}={p.describe()}" if p is not None else f"{n}={defaults[n]!r}"
 
     for n in ("alpha", "A", "g_alg", "g_hw", "g_inv", "g_inf", "meek_budget_usd",
-              "sota_budget_usd", "flop_per_usd", "price_per_token_usd", "g_inv_after"):
+              "sota_budget_usd", "flop_per_usd", "price_per_token_usd", "g_inv_after",
+              "inference_compute_multiplier"):
         if not lo(n) > 0:
             raise ValueError(f"{where(n)}: its support [{lo(n):g}, {hi(n):g}] leaves the "
                              "model's domain; allowed: values > 0 (truncate with low: ...)")

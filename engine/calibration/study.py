@@ -1,0 +1,198 @@
+"""A calibration from priors and observations to calibration.nc (the posterior and its checks).
+
+The engine evaluates every set of particles (the prior draws, each proposal of the moves, the
+predictive draws) as a design of given rows, on the configured Dask scheduler; the tempered SMC
+(:mod:`.smc`) weights and moves them. The result holds the weighted particles over every
+uncertain parameter, the effective sample size, the observed gaps, the prior and posterior
+predictive quantiles month by month and the share of observed months each 90% band covers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from engine.calibration.observation import (CalibrationError, Observations, log_likelihood,
+                                            reaches)
+from engine.calibration.smc import Posterior, systematic, temper
+from engine.designs import make_design
+from engine.designs.given import Given
+from engine.evaluate import Job, evaluate_arrays
+from engine.priors import PriorSet, make_prior
+from engine.priors.fixed import Fixed
+from engine.simulators import Simulator
+
+NOISE = "noise_sigma_pp"
+SERIES = "inference_benchmark_gap"
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@dataclass(frozen=True)
+class Settings:
+    particles: int
+    ess_fraction: float
+    mcmc_steps: int
+    max_stages: int
+    predictive_draws: int
+    ess_floor: int
+    seed: int
+
+
+def observation_priors(priors: PriorSet, obs: Observations, noise: dict[str, Any]) -> PriorSet:
+    """The model's priors with the user's price at the band's centre, plus the noise scale."""
+    merged = dict(priors.priors)
+    merged["price_per_token_usd"] = Fixed("price_per_token_usd", obs.price_per_token_usd)
+    merged["price_per_token_usd"].source = f"the observed price band {list(obs.band)} USD/Mtok"
+    merged[NOISE] = make_prior(NOISE, noise)
+    return PriorSet(merged)
+
+
+class Model:
+    """Predictions of the observed months for rows of the unit hypercube."""
+
+    def __init__(self, simulator: Simulator, priors: PriorSet, obs: Observations,
+                 start_year: float, chunk_size: int = 8192) -> None:
+        self.simulator, self.priors, self.obs = simulator, priors, obs
+        self.chunk_size = chunk_size
+        self.start_year = start_year
+        first, last = obs.years.min(), obs.years.max()
+        months = int(round((last - first) * 12)) + 1
+        self.t = (first + np.arange(months) / 12.0) - start_year  # a uniform monthly grid
+        self.index = np.rint((obs.years - first) * 12).astype(int)
+
+    def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted gaps (n, months) and noise scales (n,)."""
+        job = Job(self.simulator, self.priors, Given(unit), self.t, self.start_year)
+        out = evaluate_arrays(job, [SERIES], chunk_size=self.chunk_size)
+        return out[SERIES][:, self.index], out[NOISE]
+
+    def check_support(self, unit: np.ndarray) -> None:
+        """Refuse priors under which no draw comes near the data."""
+        pred, _ = self.predict(unit)
+        sigma_max = self.priors.support(NOISE)[1]
+        if not reaches(pred, self.obs.gap, sigma_max).any():
+            raise CalibrationError(
+                f"priors: none of {len(unit):,} prior draws comes within 3 x {sigma_max:g} pp "
+                f"(the largest noise scale of calibrate.noise) of every observed month of "
+                f"calibrate.data={self.obs.source!r}; the priors exclude what the data show")
+
+    def loglik(self, unit: np.ndarray) -> np.ndarray:
+        pred, sigma = self.predict(unit)
+        return log_likelihood(pred, self.obs.gap, sigma)
+
+
+def _predictive(model: Model, unit: np.ndarray, weights: np.ndarray, draws: int,
+                rng: np.random.Generator) -> np.ndarray:
+    idx = systematic(rng, weights, draws)
+    pred, sigma = model.predict(unit[idx])
+    # the observed gap cannot be negative (the best overall is at least the best in the band):
+    # observations are the prediction plus noise, censored at 0
+    noisy = np.maximum(pred + rng.normal(size=pred.shape) * sigma[:, None], 0.0)
+    return np.nanquantile(noisy, QUANTILES, axis=0)
+
+
+def _coverage(q: np.ndarray, obs: np.ndarray) -> float:
+    return float(np.mean((obs >= q[0]) & (obs <= q[-1])))
+
+
+def run(simulator: Simulator, priors: PriorSet, obs: Observations, noise: dict[str, Any],
+        start_year: float, s: Settings, t_grid: np.ndarray, chunk_size: int = 8192
+        ) -> xr.Dataset:
+    """Calibrate and return calibration.nc's content (see the module docstring)."""
+    cal_priors = observation_priors(priors, obs, noise)
+    model = Model(simulator, cal_priors, obs, start_year, chunk_size)
+    design = make_design("mc", s.particles, cal_priors.columns, s.seed)
+    prior_unit = design.unit_rows(0, design.rows)
+    model.check_support(prior_unit)
+    post = temper(model.loglik, prior_unit, seed=s.seed, ess_fraction=s.ess_fraction,
+                  mcmc_steps=s.mcmc_steps, max_stages=s.max_stages)
+    rng = np.random.default_rng([s.seed, 0xF0])
+    flat = np.full(s.particles, 1.0 / s.particles)
+    prior_q = _predictive(model, prior_unit, flat, s.predictive_draws, rng)
+    post_q = _predictive(model, post.unit, post.weights, s.predictive_draws, rng)
+    prior_t, post_t = (_t_peak(simulator, cal_priors, u, w, t_grid, start_year,
+                               s.predictive_draws, rng)
+                       for u, w in ((prior_unit, flat), (post.unit, post.weights)))
+    return _dataset(cal_priors, obs, prior_unit, post, prior_q, post_q, prior_t, post_t, s)
+
+
+def _t_peak(simulator: Simulator, priors: PriorSet, unit: np.ndarray, weights: np.ndarray,
+            t: np.ndarray, start_year: float, draws: int, rng: np.random.Generator
+            ) -> np.ndarray:
+    idx = systematic(rng, weights, draws)
+    job = Job(simulator, priors, Given(unit[idx]), t, start_year)
+    return evaluate_arrays(job, [], outcomes=True)["t_peak"]
+
+
+def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: Posterior,
+             prior_q: np.ndarray, post_q: np.ndarray, prior_t: np.ndarray, post_t: np.ndarray,
+             s: Settings) -> xr.Dataset:
+    post_values = priors.map(post.unit)
+    prior_values = priors.map(prior_unit)
+    uncertain = [o for p in priors for o in p.outputs if not p.fixed and o != "scaling_fit"]
+    data: dict[str, Any] = {
+        "unit": (("particle", "column"), post.unit, {
+            "long_name": "posterior particles in the unit hypercube of the priors",
+            "units": "1"}),
+        "prior_unit": (("particle", "column"), prior_unit, {
+            "long_name": "prior draws the calibration started from", "units": "1"}),
+        "weight": ("particle", post.weights, {"long_name": "posterior weight", "units": "1"}),
+        "log_likelihood": ("particle", post.loglik, {"long_name": "log likelihood",
+                                                     "units": "1"}),
+        "ess": ((), post.ess, {"long_name": "effective sample size of the posterior weights",
+                               "units": "1"}),
+        "observed_gap": ("month", obs.gap, {
+            "long_name": "observed MMLU-Pro gap, best overall minus best in the price band",
+            "units": "percent"}),
+        "prior_predictive": (("quantile", "month"), prior_q, {
+            "long_name": "prior predictive quantiles of the observed gap", "units": "percent"}),
+        "posterior_predictive": (("quantile", "month"), post_q, {
+            "long_name": "posterior predictive quantiles of the observed gap",
+            "units": "percent"}),
+        "prior_coverage": ((), _coverage(prior_q, obs.gap), {
+            "long_name": "share of observed months inside the prior predictive 90% band",
+            "units": "1"}),
+        "posterior_coverage": ((), _coverage(post_q, obs.gap), {
+            "long_name": "share of observed months inside the posterior predictive 90% band",
+            "units": "1"}),
+        "prior_t_peak": ("draw", prior_t, {"long_name": "time of the loss-gap peak, prior "
+                                                        "draws", "units": "a"}),
+        "posterior_t_peak": ("draw", post_t, {"long_name": "time of the loss-gap peak, "
+                                                           "posterior draws", "units": "a"}),
+        "stage_beta": ("stage", [st["beta"] for st in post.stages], {
+            "long_name": "likelihood tempering exponent", "units": "1"}),
+        "stage_ess": ("stage", [st["ess"] for st in post.stages], {
+            "long_name": "ESS after reweighting", "units": "1"}),
+        "stage_acceptance": ("stage", [st["acceptance"] for st in post.stages], {
+            "long_name": "Metropolis acceptance rate", "units": "1"}),
+    }
+    for name in uncertain:
+        data[name] = ("particle", post_values[name], {"long_name": f"{name}, posterior particle",
+                                                      "units": "1"})
+        data[f"prior_{name}"] = ("particle", prior_values[name], {
+            "long_name": f"{name}, prior draw", "units": "1"})
+    coords = {
+        "month": ("month", np.array(obs.months, dtype=str), {"long_name": "observed month"}),
+        "year": ("month", obs.years, {"long_name": "calendar year (decimal)", "units": "1"}),
+        "quantile": ("quantile", np.asarray(QUANTILES), {"long_name": "quantile",
+                                                         "units": "1"}),
+        "column": ("column", np.arange(priors.columns, dtype=np.int32), {
+            "long_name": "design column", "units": "1"}),
+    }
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update({
+        "title": "meek calibration: the priors conditioned on the observed leaderboard gap",
+        "priors_json": json.dumps(priors.specs()),
+        "column_factors": " ".join(priors.groups),
+        "uncertain_parameters": " ".join(uncertain),
+        "noise_parameter": NOISE,
+        "band_usd_per_mtok": json.dumps(list(obs.band)),
+        "data": obs.source, "particles": s.particles, "ess_floor": s.ess_floor,
+        "seed": s.seed, "method": "adaptive tempered SMC in the unit hypercube (engine."
+                                  "calibration.smc), Normal noise with uncertain scale",
+    })
+    return ds
