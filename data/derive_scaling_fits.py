@@ -15,9 +15,11 @@ Figure 4; tokens D = FLOP / (6 N); the five runs with the highest loss are dropp
 as in Besiroglu et al.
 
 Uncertainty: nonparametric bootstrap over the 240 rows (resample with replacement, refit).
-Each replicate is refit by L-BFGS from three starts (the full-sample optimum, Hoffmann et
-al.'s unrounded TeX estimates, and the grid point ln A'=ln B'=5, ln E=a=b=0.5) and the best
-end point is kept. Every replicate is converted to the compute-optimal form
+Each replicate is refit by L-BFGS from ten starts (the full-sample optimum, Hoffmann et al.'s
+unrounded TeX estimates, two grid points, and six points moved along the fit's flat valley; see
+bootstrap_starts) and the best end point is kept. Index draws use numpy's legacy
+RandomState(seed).choice, so with the default seed 42 the resamples are those of Besiroglu et
+al.'s notebook. Every replicate is converted to the compute-optimal form
 L(C) = L0 + A * C**(-alpha) with C = 6 N D:
 
     alpha = a b / (a + b),   L0 = E,
@@ -30,9 +32,10 @@ Usage:
         [--n-boot 4000] [--seed 42] [--workers 2]
 
 The input CSV needs columns "Model Size", "Training FLOP", "loss" (the file
-data/svg_extracted_data.csv of github.com/epoch-research/analyzing-chinchilla; a byte-identical
+data/svg_extracted_data.csv of Epoch AI's analyzing-chinchilla repository, linked from the
+paper as https://epochai.org/code/analyzing-chinchilla-repo; a byte-identical
 copy is data/hoffmann2022_extracted_besiroglu2024.csv here). Only numpy, scipy and pandas are
-used. Runtime: a few minutes on 2 cores for 4000 replicates (see SCALING_FITS.md).
+used. Runtime: about 4 minutes on 2 cores for 4000 replicates (see SCALING_FITS.md).
 """
 from __future__ import annotations
 

@@ -395,7 +395,7 @@ def _coords(job: Job) -> dict[str, Any]:
         "scenario": ("scenario", np.arange(job.design.rows, dtype=np.int32 if
                                            job.design.rows < 2**31 else np.int64),
                      {"long_name": "scenario (row of the design)", "units": "1"}),
-        "t": ("t", t, {"units": "a", "long_name": "years from the start", "axis": "T"}),
+        "t": ("t", t, {"units": "a", "long_name": "years from the start"}),
     }
     if job.start_year is not None:
         coords["year"] = ("t", job.start_year + t, {"units": "1",

@@ -45,6 +45,9 @@ def cf_dataset(ds: xr.Dataset, attrs: Mapping[str, Any] | None = None) -> xr.Dat
     """Global attributes CF-1.8 asks for (Conventions, history, source, references)."""
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))
+    merged = {**ds.attrs, **(attrs or {})}
+    if not merged.get("title"):
+        ds.attrs["title"] = f"meek {merged.get('task', 'results')} results"
     ds.attrs.update({
         "Conventions": "CF-1.8",
         "source": SOURCE,

@@ -1,0 +1,128 @@
+"""Fitting the ecosystem: CF-1.8 files, report.html in a real browser, a real package with a
+`meek` command, the notebook API of the README, progress lines in run.log."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """One tiny run of each experiment whose files the tests below read."""
+    base = tmp_path_factory.mktemp("runs")
+    out = {}
+    for name, args in {"fan": ["experiment=fan", "sampler.n=400", "time.steps=21"],
+                       "sobol": ["experiment=sobol", "sampler.n=32", "time.steps=21"]}.items():
+        res = run_cli(args, base / name)
+        assert res.returncode == 0, res.stderr
+        out[name] = base / name
+    return out
+
+
+def cf_problems(path: Path) -> list[str]:
+    """compliance-checker's high- and medium-priority CF-1.8 failures for one file."""
+    from compliance_checker.runner import CheckSuite, ComplianceChecker
+
+    CheckSuite.load_all_available_checkers()
+    report = path.with_suffix(".cf.json")
+    ComplianceChecker.run_checker(str(path), ["cf:1.8"], 0, "normal",
+                                  output_filename=str(report), output_format="json")
+    result = json.loads(report.read_text())["cf:1.8"]
+    report.unlink()
+    return [f"{item['name']}: {item['msgs']}" for key in ("high_priorities", "medium_priorities")
+            for item in result[key] if item["value"][0] < item["value"][1]]
+
+
+@pytest.mark.parametrize("name", ["fan/scenarios.nc", "fan/fan.nc", "fan/summary.nc",
+                                  "sobol/sobol.nc", "sobol/scenarios.nc"])
+def test_files_pass_cf_1_8(runs, name):
+    run, file = name.split("/")
+    assert cf_problems(runs[run] / file) == []
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is installed by .ci/run")
+@pytest.mark.parametrize("run", ["fan", "sobol"])
+def test_report_opens_in_a_real_browser_with_every_figure(runs, run, tmp_path):
+    report = (runs[run] / "report.html").read_text()
+    expected = len(re.findall(r"<img ", report))
+    assert expected >= 3
+    # a copy that records, once the page has loaded, how many images decoded
+    probe = tmp_path / "probe.html"
+    probe.write_text(report.replace("</body>", """<script>
+window.addEventListener('load', () => { const ok = [...document.images].filter(
+  i => i.complete && i.naturalWidth > 100).length;
+  document.body.setAttribute('data-images-ok', ok); });
+</script></body>"""))
+    res = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--disable-background-networking", "--disable-component-update",
+                          "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'u'}",
+                          "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    match = re.search(r'data-images-ok="(\d+)"', res.stdout)
+    assert match, res.stderr[-2000:]
+    assert int(match.group(1)) == expected
+    assert "What these results do not cover" in res.stdout or run == "sobol"
+
+
+def test_progress_reaches_run_log_without_a_terminal(runs):
+    log = (runs["fan"] / "run.log").read_text()
+    assert re.search(r"evaluate: 100% \(400 of 400 scenarios\)", log)
+    assert "distributed" not in log
+
+
+def test_readme_python_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```python\n(.*?)```", readme, re.S)
+    assert block, "README.md has no Python example"
+    code = block.group(1)
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert res.returncode == 0, res.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_installed_package_runs_meek_from_another_folder(tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    # the dependencies come from this environment's site-packages (a plain path, so its
+    # editable-install hooks do not run: meek itself can only come from the wheel)
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                              "['purelib'])"], capture_output=True, text=True).stdout.strip()
+    import sysconfig
+    Path(purelib, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    wheel_dir = tmp_path / "wheel"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                            str(wheel_dir), str(ROOT)], capture_output=True, text=True,
+                           timeout=600)
+    assert build.returncode == 0, build.stderr
+    wheel = next(wheel_dir.glob("meek-*.whl"))
+    inst = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
+                          capture_output=True, text=True, timeout=600)
+    assert inst.returncode == 0, inst.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    res = subprocess.run([str(env_dir / "bin" / "meek"), "experiment=fan", "sampler.n=1000",
+                          "time.steps=21"], cwd=elsewhere, capture_output=True, text=True,
+                         timeout=600, env={k: v for k, v in os.environ.items()
+                                           if k != "PYTHONPATH"})
+    assert res.returncode == 0, res.stderr[-3000:]
+    runs = list((elsewhere / "outputs" / "fan").iterdir())
+    assert len(runs) == 1 and (runs[0] / "fan.nc").exists() and (runs[0] / "report.html").exists()
+    version = subprocess.run([str(py), "-c", "import engine; print(engine.__version__)"],
+                             cwd=elsewhere, capture_output=True, text=True)
+    assert version.stdout.strip() == "0.2.0"
