@@ -82,6 +82,7 @@ class Evaluation:
     reduced: dict[str, Any]
     streamed: bool
     seconds: float
+    compute_seconds: float = 0.0
 
     def discard(self) -> None:
         """Remove the saved scenarios (e.g. a smaller design superseded by a larger one)."""
@@ -354,6 +355,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
         assert store is not None
         fold.add(_result_from_arrays(job, next_fold, store.partials(next_fold)))
         next_fold += 1
+    computed = time.perf_counter() - started
     if streamed:
         assert store is not None
         path = store.finalize(len(bounds))
@@ -365,7 +367,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     elapsed = time.perf_counter() - started
     log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s", f"{rows:,}", elapsed,
              f"{rows / max(elapsed, 1e-9):,.0f}", path.name)
-    return Evaluation(path, reduced, streamed, elapsed)
+    return Evaluation(path, reduced, streamed, elapsed, computed)
 
 
 def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:

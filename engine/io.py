@@ -60,8 +60,10 @@ def cf_dataset(ds: xr.Dataset, attrs: Mapping[str, Any] | None = None) -> xr.Dat
 
 def encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     """Compressed floats; no _FillValue on coordinates (CF: coordinates have no missing values)."""
+    # per-scenario floats compress; (scenario, t) series barely do and would cost seconds
     enc: dict[str, dict[str, Any]] = {name: {"zlib": True, "complevel": 1}
-                                      for name, v in ds.data_vars.items() if v.dtype.kind == "f"}
+                                      for name, v in ds.data_vars.items()
+                                      if v.dtype.kind == "f" and v.ndim == 1}
     for name in ds.coords:
         enc[str(name)] = {"_FillValue": None}
     return enc

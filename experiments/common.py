@@ -23,6 +23,12 @@ PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "SALib", "matplot
             "hydra-core", "netCDF4", "numba", "zarr")
 
 
+def phase(name: str) -> None:
+    """One log line per phase of an experiment (the benchmarks read them from run.log)."""
+    import logging
+    logging.getLogger("meek").info("phase: %s", name)
+
+
 def versions() -> str:
     out = []
     for name in PACKAGES:
@@ -56,6 +62,7 @@ def run_job(s: Settings, run: RunDir, *, keep: Sequence[str] = (),
     """Evaluate the configured (or given) design on the configured cluster into the run."""
     job = Job(s.simulator, priors or s.priors, design or s.design, s.t, s.start_year,
               tuple(keep), dict(reducers or {}), dict(extra_attrs or {}))
+    phase("evaluate")
     with s.cluster.connect():
         return evaluate(job, run.staging, storage=s.storage, resume=bool(s.config.resume),
                         fingerprint=s.fingerprint)
@@ -104,6 +111,7 @@ def write_report(run: RunDir, s: Settings, title: str, sections: list[Section],
                  summary: xr.Dataset | None, files: list[tuple[str, str]]) -> None:
     from engine.reports import html
 
+    phase("report")
     report = Report(title, f"python run.py {s.config.task} | actor {s.config.actor.name} | "
                            f"{s.design.describe()} | seed {s.seed}",
                     caveats=caveats(summary) if summary is not None else [],

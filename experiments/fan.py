@@ -12,7 +12,7 @@ from engine.config import Settings
 from engine.reducers import FanHistogram
 from engine.reports.html import Section
 from engine.runs import RunDir
-from experiments.common import outcomes_section, run_job, summarise, write_report
+from experiments.common import outcomes_section, phase, run_job, summarise, write_report
 
 BINS = 4096
 
@@ -28,10 +28,13 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
     ev = run_job(s, run, keep=series, design=design, extra_attrs={**attrs, "drawn_from": source},
                  reducers={"fan": FanHistogram(series, log=log_scale, bins=BINS)})
     scenarios = ev.open()
-    io.save_netcdf(io.cf_dataset(fan(ev, series, BINS), attrs), run.file("fan.nc"))
+    phase("analyse")
+    quantiles = fan(ev, series, BINS)
     summary = summarise(scenarios)
+    phase("write")
+    io.save_netcdf(io.cf_dataset(quantiles, attrs), run.file("fan.nc"))
     io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
-
+    phase("figures")
     figures = []
     with xr.open_dataset(run.file("fan.nc")) as q:
         for name in series:

@@ -15,7 +15,7 @@ from engine.reducers import SobolSeries
 from engine.reports.html import Section, Table
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
-from experiments.common import outcomes_section, run_job, summarise, write_report
+from experiments.common import outcomes_section, phase, run_job, summarise, write_report
 
 log = logging.getLogger("meek")
 
@@ -30,6 +30,7 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
         ev = run_job(s, run, reducers={"sobol": series} if names else {}, design=design,
                      extra_attrs=attrs)
         scenarios = ev.open()
+        phase("analyse")
         labels = {k: str(v.attrs.get("long_name", k)) for k, v in scenarios.data_vars.items()}
         idx = sobol_dataset(outputs_of(scenarios, s.simulator.analysed(sec.outputs)), factors,
                             second_order=design.second_order, series=ev.reduced.get("sobol"),
@@ -43,10 +44,12 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
         ev.discard()
         design = make_design("saltelli", 2 * design.n, design.d, design.seed,
                              groups=design.groups, second_order=design.second_order)
-    io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
     summary = summarise(scenarios)
+    phase("write")
+    io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
     io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
     first = str(idx["output"].values[0])
+    phase("figures")
     with xr.open_dataset(run.file("sobol.nc")) as saved:
         plots.save(plots.sobol_overview(saved), run.file("sobol_indices.png"))
         plots.save(plots.convergence(saved, first), run.file(f"convergence_{first}.png"))

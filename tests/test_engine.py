@@ -112,6 +112,9 @@ def test_local_cluster_on_loopback_gives_the_threaded_dataset(priors, tmp_path):
                                          dashboard_address="127.0.0.1:0"))
     with cluster.connect() as client:
         assert all(a.startswith("tcp://127.0.0.1") for a in client.scheduler_info()["workers"])
+        import urllib.request
+        with urllib.request.urlopen(client.dashboard_link, timeout=30) as page:  # bokeh serves it
+            assert page.status == 200 and b"bokeh" in page.read().lower()
         got = evaluate(job(priors, "sobol", 1024, reducers=fan()), tmp_path / "local",
                        storage=Storage(chunk_size=300))
         streamed = evaluate(job(priors, "sobol", 1024, reducers=fan()), tmp_path / "lz",

@@ -56,7 +56,8 @@ def years_behind(t: ArrayLike, p: Params) -> Array:
     check(p)
     paths = Paths(p)
     t = np.asarray(t, dtype=float)
-    # t - s^-1(m(t)), with m(t) - s(0) = -ln R + ln g_alg a(t) + ln g_hw h(t) taken exactly
+    # t - s^-1(m(t)), with m(t) - s(0) = -ln R + ln g_alg a(t) + ln g_hw h(t) (not through the
+    # large ln C values, so only the final inversion rounds)
     y = -paths.lr0 + paths.la * paths.alg_years(t) + paths.lh * paths.hw_years(t)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = t - frontier_time_of(paths, y + paths.cs0)

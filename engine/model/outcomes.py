@@ -62,6 +62,9 @@ class Options:
         if self.inference not in INFERENCE_SLOPES:
             raise ValueError(f"inference={self.inference!r}: unknown; allowed: "
                              f"{', '.join(INFERENCE_SLOPES)}")
+        if self.benchmark_grid_points < 2:
+            raise ValueError(f"benchmark_grid_points={self.benchmark_grid_points!r}: must be "
+                             ">= 2")
 
 
 def horizon_name(prefix: str, h: float) -> str:
