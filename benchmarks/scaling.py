@@ -1,83 +1,65 @@
-"""Wall time, throughput and peak memory of `experiment=fan` at growing N, threads and a cluster.
+"""Large fans, whole process: `python run.py experiment=fan sampler.n=N` at growing N.
 
-    python benchmarks/scaling.py [--sizes 100000 1000000 10000000] [--clusters threads local]
+    python benchmarks/scaling.py [--sizes 1000000 10000000] [--cluster threads]
 
-Each run is `python run.py experiment=fan sampler.n=N output.format=zarr` in a fresh process.
-Peak memory is the operating system's: the largest sum of resident set sizes over the run's
-whole process tree (the run and, for cluster=local, its worker processes), sampled every 0.1 s,
-and the kernel's own high-water mark (ru_maxrss) of the main process. Printed as a table with
-the memory growth factor and the throughput ratio per decade of N.
-
-Targets (issue 6): memory grows less than 1.5x per decade from 10^6 to 10^7; throughput at 10^7
-at least 0.8x that at 10^6.
+Runs the fan experiment (streamed to Zarr above 2 GB, histogram quantiles) as a fresh process per
+N and prints wall time, scenario-steps per second, peak memory of the process tree and its growth
+per decade of N. The baseline of issue 12, measured in the same run: a plain-numpy evaluation of
+the loss-gap series alone at 10^6 scenarios (scenario-steps/s). Targets: the 10^7 fan at least as
+fast per scenario-step as that baseline; 10^8 in under 10 minutes and 3 GiB, memory flat per
+decade.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def measure(n: int, cluster: str, steps: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, str(ROOT / "run.py"), "experiment=fan", f"sampler.n={n}",
-               f"time.steps={steps}", "output.format=zarr", f"cluster={cluster}",
-               "cluster.dashboard_address=127.0.0.1:0" if cluster == "local" else "seed=20250710",
-               f"hydra.run.dir={tmp}/run"]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        root = psutil.Process(proc.pid)
-        peak = 0
-        while proc.poll() is None:
-            try:
-                procs = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.1)
-        elapsed = time.perf_counter() - started
-        err = proc.stderr.read()
-        if proc.returncode:
-            raise RuntimeError(f"{cmd} failed: {err}")
-        maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        return {"n": n, "cluster": cluster, "seconds": elapsed, "steps_per_s": n * steps / elapsed,
-                "tree_peak_mib": peak / 2**20,
-                "maxrss_mib": max(maxrss, before) / 1024}
+def run(n: int, cluster: str, where: Path) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, str(ROOT / "run.py"),
+                           "experiment=fan", f"sampler.n={n}", f"cluster={cluster}",
+                           f"hydra.run.dir={where}"], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def baseline() -> float:
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "engine_throughput.py"),
+                          "--n", "1000000"], capture_output=True, text=True, cwd=ROOT)
+    for line in out.stdout.splitlines():
+        if line.startswith("baseline"):
+            return float(line.split("=")[1].split("e6")[0]) * 1e6
+    raise SystemExit(out.stdout + out.stderr)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
-    ap.add_argument("--clusters", nargs="+", default=["threads", "local"])
-    ap.add_argument("--steps", type=int, default=301)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--cluster", default="threads")
     args = ap.parse_args()
-    rows = [measure(n, c, args.steps) for c in args.clusters for n in args.sizes]
-    print(f"experiment=fan, {args.steps} time steps, 4 series reduced to fan quantiles, "
-          f"outcomes streamed to Zarr; {os.cpu_count()} cores")
-    print(f"{'cluster':<9}{'N':>12}{'seconds':>10}{'steps/s':>12}{'peak MiB':>10}"
-          f"{'mem x/decade':>14}{'thru x/decade':>15}")
-    for c in args.clusters:
-        prev = None
-        for r in (r for r in rows if r["cluster"] == c):
-            growth = thru = ""
-            if prev is not None:
-                growth = f"{r['tree_peak_mib'] / prev['tree_peak_mib']:.2f}"
-                thru = f"{r['steps_per_s'] / prev['steps_per_s']:.2f}"
-            print(f"{c:<9}{r['n']:>12,}{r['seconds']:>10.1f}{r['steps_per_s']:>12.3g}"
-                  f"{r['tree_peak_mib']:>10.0f}{growth:>14}{thru:>15}")
-            prev = r
+    base = baseline()
+    print(f"baseline: plain numpy, loss-gap series alone: {base / 1e6:.0f}e6 scenario-steps/s")
+    rows = []
+    with tempfile.TemporaryDirectory(dir=ROOT / "outputs" if (ROOT / "outputs").exists()
+                                     else None) as tmp:
+        for n in args.sizes:
+            wall, peak = run(n, args.cluster, Path(tmp) / f"n{n}")
+            rate = n * 301 / wall
+            rows.append((n, wall, peak))
+            print(f"{args.cluster}: N = {n:>12,}: {wall:7.1f} s, {rate / 1e6:6.1f}e6 scenario-"
+                  f"steps/s ({rate / base:.2f}x the baseline), peak {peak:6.0f} MiB")
+    for (n0, _, m0), (n1, _, m1) in zip(rows, rows[1:], strict=False):
+        print(f"memory from N = {n0:,} to {n1:,}: {m1 / m0:.2f}x per {n1 / n0:.0f}x of N")
 
 
 if __name__ == "__main__":

@@ -135,10 +135,10 @@ class FailingMeek(Meek):
         super().__init__(Options())
         self.fail_from = fail_from
 
-    def evaluate(self, params, t, series=()):
+    def evaluate(self, params, t, series=(), outcomes=True):
         if params["g_alg"][0] == self.marker:
             raise Interrupt("stop")
-        return super().evaluate(params, t, series)
+        return super().evaluate(params, t, series, outcomes)
 
 
 def test_resume_finishes_with_the_same_bits_and_verifies_chunks(priors, tmp_path, caplog):

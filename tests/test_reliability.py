@@ -1,31 +1,352 @@
-"""Nothing lost: interrupted runs leave no partial results and never touch earlier runs; a run
-survives a killed worker with the same Dataset."""
+"""Nothing is lost: real ``python run.py`` processes, interrupted, raced, crashed and resumed.
+
+The promises under test:
+
+* a run that fails or is interrupted publishes nothing (results are staged in ``<run>/.staging``
+  and moved into place only on success), and never touches another run's directory;
+* Ctrl-C ends with one line ``error: interrupted ...`` and exit 130; SIGTERM unwinds cleanly (143);
+* a run directory is locked by one run (a second one is refused naming the first one's pid), and
+  a finished run's directory is refused, its files untouched;
+* a streamed run (``output.format=zarr``) interrupted by SIGTERM finishes with ``resume=true``,
+  with the same bits as an uninterrupted run; a resume with another configuration is refused; a
+  damaged finished chunk is detected and computed again;
+* a LocalCluster worker killed with SIGKILL mid-run changes nothing in the results.
+
+Fault injection (a crash while saving, a signal while publishing) runs ``run.py`` unchanged
+through ``runpy`` in a real process, with one library function wrapped: the timing of the fault is
+made deterministic, the code under test is not changed.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
-from omegaconf import OmegaConf
 
-from engine import config, evaluate, io
-from engine.samplers import make_design
 from tests.conftest import ROOT, run_cli
 
+# A fan that takes ~10 s to evaluate on 2 cores: long enough to be interrupted mid-way.
+BIG = ["experiment=fan", "sampler.n=1000000", "time.steps=31", "output.series=[loss_gap]",
+       "fan.log_scale=[]"]
+# A streamed fan of 74 chunks, a few seconds: interrupted, resumed, compared.
+STREAM = ["experiment=fan", "sampler.n=600000", "time.steps=31", "output.series=[loss_gap]",
+          "fan.log_scale=[]", "output.format=zarr", "stream_chunk_size=8192"]
+SMALL = ["experiment=fan", "sampler.n=200", "time.steps=11"]
+RESULTS = (".nc", ".png", ".html", ".md", ".csv", ".zarr")
+LOG_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+\]\[")
 
-def digest(path):
-    return {p.relative_to(path): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file()}
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def digest(path: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file() and p.name not in skip}
+
+
+def diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
+    return {"removed": sorted(set(before) - set(after)),
+            "added": sorted(set(after) - set(before)),
+            "changed": sorted(k for k in set(before) & set(after) if before[k] != after[k])}
+
+
+def results_in(run: Path) -> list[str]:
+    """Every result-looking file or store anywhere under the run directory."""
+    return sorted(str(p.relative_to(run)) for p in run.rglob("*")
+                  if p.name.endswith(RESULTS) or p.name == ".meek_complete")
+
+
+def stderr_lines(text: str) -> list[str]:
+    """stderr without log records (meek logs to stdout; this is belt and braces)."""
+    return [ln for ln in text.splitlines() if ln.strip() and not LOG_LINE.match(ln)]
+
+
+def same_data(a: xr.Dataset, b: xr.Dataset) -> list[str]:
+    """Names of variables (data and coordinates) that differ in any bit, dtype or presence."""
+    names = set(a.variables) | set(b.variables)
+    bad = []
+    for name in sorted(names):
+        if name not in a.variables or name not in b.variables:
+            bad.append(f"{name} (missing on one side)")
+            continue
+        x, y = a[name].values, b[name].values
+        if x.dtype != y.dtype or x.shape != y.shape:
+            bad.append(f"{name} ({x.dtype}{x.shape} vs {y.dtype}{y.shape})")
+        elif x.dtype.kind == "f":
+            if not np.array_equal(x.view(np.uint8), y.view(np.uint8)):
+                bad.append(name)
+        elif not np.array_equal(x, y):
+            bad.append(name)
+    return bad
+
+
+def markers(run: Path) -> list[Path]:
+    return sorted((run / ".staging" / "scenarios.zarr.chunks.partial").glob("chunk_*.json"))
+
+
+class Proc:
+    """``python run.py ARGS hydra.run.dir=RUN`` in its own session, output to files.
+
+    SIGINT is restored to its default in the child, as in a terminal (a test runner started in
+    the background may hand its children SIGINT ignored)."""
+
+    def __init__(self, args: list[str], run: Path, logs: Path,
+                 command: list[str] | None = None) -> None:
+        self.run = run
+        logs.mkdir(parents=True, exist_ok=True)
+        self.out_path, self.err_path = logs / "stdout", logs / "stderr"
+        cmd = command or [sys.executable, str(ROOT / "run.py")]
+        env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.popen = subprocess.Popen(
+                [*cmd, *args, f"hydra.run.dir={run}"], cwd=ROOT, env=env, stdout=out,
+                stderr=err, start_new_session=True,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.pid = self.popen.pid
+
+    def wait(self, timeout: float = 240) -> int:
+        return self.popen.wait(timeout=timeout)
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text()
+
+    def log(self) -> str:
+        path = self.run / "run.log"
+        return path.read_text() if path.exists() else ""
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait(timeout=30)
+
+
+@pytest.fixture
+def procs() -> Iterator[Callable[..., Proc]]:
+    started: list[Proc] = []
+
+    def start(*args, **kwargs) -> Proc:
+        p = Proc(*args, **kwargs)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.kill()
+
+
+def wait_until(what: str, ok: Callable[[], bool], proc: Proc | None = None,
+               timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ok():
+            return
+        if proc is not None and not proc.alive():
+            pytest.fail(f"the run ended (exit {proc.popen.returncode}) before {what}:\n"
+                        f"{proc.stderr[-2000:]}")
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def evaluating(proc: Proc) -> bool:
+    """The evaluation has started and reported progress (10% or more, not finished)."""
+    lines = re.findall(r"evaluate: +(\d+)%", proc.log())
+    return bool(lines) and 0 < int(lines[-1]) < 100
+
+
+def injected(code: str) -> list[str]:
+    """A command that runs run.py unchanged after ``code`` (which may wrap library functions)."""
+    return [sys.executable, "-c",
+            "import runpy, sys\n"
+            f"RUN = {str(ROOT / 'run.py')!r}\n"
+            "sys.argv[0] = RUN\n"
+            f"{code}\n"
+            "runpy.run_path(RUN, run_name='__main__')\n"]
+
+
+# ----------------------------------------------------------------------------- an earlier run
+
+
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory) -> Path:
+    """A finished run that every other test must leave exactly as it is."""
+    run = tmp_path_factory.mktemp("earlier") / "run"
+    res = run_cli(SMALL, run, timeout=240)
+    assert res.returncode == 0, res.stderr
+    assert (run / ".meek_complete").exists()
+    return run
+
+
+# ----------------------------------------------------------------------------- signals
+
+
+@pytest.mark.parametrize("fmt", ["netcdf", "zarr"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_during_a_run_publishes_nothing(tmp_path, procs, earlier, sig, fmt):
+    before = digest(earlier)
+    run = tmp_path / "run"
+    p = procs([*BIG, f"output.format={fmt}"], run, tmp_path / "logs")
+    wait_until("the evaluation reports progress", lambda: evaluating(p), p)
+    if sig == signal.SIGINT:
+        os.killpg(p.pid, sig)  # Ctrl-C: the whole foreground process group
+    else:
+        p.popen.send_signal(sig)  # kill PID
+    code = p.wait(timeout=120)
+    lines = stderr_lines(p.stderr)
+    assert "Traceback" not in p.stderr, p.stderr[-3000:]
+    if sig == signal.SIGINT:
+        assert code == 130, (code, lines)
+        assert len(lines) == 1 and lines[0].startswith("error: interrupted"), lines
+        if fmt == "zarr":
+            assert "resume=true" in lines[0] and str(run) in lines[0], lines
+    else:
+        assert code == 128 + signal.SIGTERM, (code, lines)
+        assert len(lines) <= 1, lines
+    assert not results_in(run), results_in(run)
+    staging = run / ".staging"
+    if fmt == "zarr":  # the streamed store stays for resume=true, and nothing else
+        assert sorted(x.name for x in staging.iterdir()) == [
+            "scenarios.zarr.chunks.partial", "scenarios.zarr.partial"]
+    else:
+        assert not staging.exists() or not any(staging.iterdir()), sorted(staging.rglob("*"))
+    assert digest(earlier) == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_a_localcluster_ends_with_one_line(tmp_path, procs):
+    """Ctrl-C reaches the whole foreground process group, the Dask workers included: the user
+    must still see one line, and no worker may outlive the run."""
+    import psutil
+
+    run = tmp_path / "run"
+    p = procs([*BIG, "cluster=local", "cluster.dashboard_address=127.0.0.1:0"], run,
+              tmp_path / "logs")
+    wait_until("the evaluation reports progress", lambda: evaluating(p), p, timeout=180)
+    children = psutil.Process(p.pid).children(recursive=True)
+    os.killpg(p.pid, signal.SIGINT)
+    code = p.wait(timeout=120)
+    lines = stderr_lines(p.stderr)
+    survivors = []
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except psutil.TimeoutExpired:
+            survivors.append(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    assert not survivors, f"workers outlived the run: {survivors}"
+    assert not results_in(run), results_in(run)
+    assert code == 130, (code, lines[-5:])
+    assert len(lines) == 1 and lines[0].startswith("error: interrupted"), \
+        f"{len(lines)} lines on stderr, ending {lines[-3:]}"
+
+
+# ----------------------------------------------------------------------------- same bits
+
+
+@pytest.mark.parametrize("experiment,files", [
+    (["experiment=fan", "sampler.n=50000", "time.steps=31", "output.series=[loss_gap]",
+      "fan.log_scale=[]"], ("scenarios.nc", "fan.nc", "summary.nc")),
+    (["experiment=sobol", "sampler.n=256", "time.steps=11"], ("scenarios.nc", "sobol.nc")),
+], ids=["fan", "sobol"])
+def test_same_seed_same_bits_whatever_the_chunks_and_the_scheduler(tmp_path, procs, experiment,
+                                                                    files):
+    a = procs([*experiment, "chunk_size=4096", "cluster=threads", "cluster.n_workers=1"],
+              tmp_path / "a", tmp_path / "logs_a")
+    b = procs([*experiment, "chunk_size=100000", "cluster=processes", "cluster.n_workers=2"],
+              tmp_path / "b", tmp_path / "logs_b")
+    assert a.wait() == 0, a.stderr[-3000:]
+    assert b.wait() == 0, b.stderr[-3000:]
+    for name in files:
+        with xr.open_dataset(tmp_path / "a" / name) as x, \
+                xr.open_dataset(tmp_path / "b" / name) as y:
+            assert not same_data(x, y), f"{name} differs in {same_data(x, y)}"
+
+
+# ----------------------------------------------------------------------------- locking
+
+
+def test_second_run_into_a_busy_directory_is_refused_and_the_first_finishes(tmp_path, procs):
+    run = tmp_path / "run"
+    first = procs([a if not a.startswith("sampler.n=") else "sampler.n=400000" for a in BIG],
+                  run, tmp_path / "first")
+    lock = run / ".meek.lock"
+    wait_until("the first run holds the lock",
+               lambda: lock.exists() and lock.read_text().strip() == str(first.pid), first)
+    overrides = (run / ".hydra" / "overrides.yaml")
+    wait_until("the first run's Hydra record", overrides.exists, first)
+    record = overrides.read_text()
+    second = run_cli(SMALL, run, timeout=120)
+    lines = stderr_lines(second.stderr)
+    assert second.returncode == 2, second.stderr
+    assert len(lines) == 1 and "Traceback" not in second.stderr, lines
+    assert f"pid {first.pid}" in lines[0] and f"hydra.run.dir={str(run)!r}" in lines[0], lines
+    assert first.alive(), "the first run ended before the second one was refused"
+    assert first.wait() == 0, first.stderr[-3000:]
+    assert (run / ".meek_complete").exists()
+    assert overrides.read_text() == record, "the refused run rewrote the first run's record"
+    with xr.open_dataset(run / "scenarios.nc") as ds:
+        assert ds.sizes["scenario"] == 400000
+
+
+# ----------------------------------------------------------------------------- finished runs
+
+
+FINISHED_REUSE = {
+    "same-command": SMALL,
+    "resume": [*SMALL, "resume=true"],
+    "another-experiment": ["experiment=sobol", "model=ishigami", "sampler.n=16"],
+}
+
+
+@pytest.mark.parametrize("how", list(FINISHED_REUSE))
+def test_a_finished_directory_is_refused_and_untouched(tmp_path, earlier, how):
+    run = tmp_path / "finished"
+    shutil.copytree(earlier, run)
+    before = digest(run)
+    res = run_cli(FINISHED_REUSE[how], run, timeout=120)
+    lines = stderr_lines(res.stderr)
+    assert res.returncode == 2, res.stderr[-3000:]
+    assert len(lines) == 1 and "holds a finished run" in lines[0], lines
+    assert diff(before, digest(run)) == diff(before, before)
+
+
+def test_a_sweep_into_a_finished_directory_is_refused_and_it_is_untouched(tmp_path, earlier):
+    """``-m`` writes multirun.yaml, sweep.nc and report.html into hydra.sweep.dir: a finished
+    run there must be refused like hydra.run.dir is, not overwritten."""
+    sweep = tmp_path / "finished"
+    shutil.copytree(earlier, sweep)
+    before = digest(sweep)
+    res = run_cli(["-m", *SMALL, "seed=1,2", f"hydra.sweep.dir={sweep}"], None, timeout=240)
+    changed = diff(before, digest(sweep))
+    assert not changed["changed"] and not changed["removed"], \
+        f"the sweep rewrote the finished run's files: {changed}"
+    assert res.returncode == 2 and "holds a finished run" in res.stderr, res.stderr[-2000:]
+
+
+# ----------------------------------------------------------------------------- failures
 
 
 def test_atomic_write_leaves_nothing_when_interrupted(tmp_path):
+    from engine import io
+
     target = tmp_path / "scenarios.nc"
     target.write_text("earlier complete result")
     with pytest.raises(KeyboardInterrupt):
@@ -36,52 +357,181 @@ def test_atomic_write_leaves_nothing_when_interrupted(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenarios.nc"]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_during_a_run_leaves_no_partial_results(tmp_path, sig):
-    earlier = tmp_path / "earlier"
-    res = run_cli(["experiment=fan", "sampler.n=200", "time.steps=11"], earlier)
-    assert res.returncode == 0, res.stderr
-    before = digest(earlier)
+CRASH_WHILE_SAVING = """
+import engine.io as io
+_save = io.save_netcdf
+def save_netcdf(ds, path):
+    if str(path).endswith("summary.nc"):  # scenarios.nc and fan.nc are staged by now
+        raise RuntimeError("injected crash while saving summary.nc")
+    return _save(ds, path)
+io.save_netcdf = save_netcdf
+"""
 
-    run = tmp_path / "big"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "experiment=fan",
-                             "sampler.n=4000000", "output.series=[loss_gap]",
-                             "chunk_size=20000", f"hydra.run.dir={run}"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while not (run / "run.log").exists() and time.time() < deadline:
-        time.sleep(0.1)
-    time.sleep(2.0)  # well inside the evaluation of 4 million scenarios
-    assert proc.poll() is None, "the run ended before the signal could interrupt it"
-    proc.send_signal(sig)
-    proc.communicate(timeout=120)
-    assert proc.returncode != 0
-    leftovers = [p.name for p in run.rglob("*") if p.is_file()]
-    assert not any(name.endswith((".nc", ".png", ".partial", ".zarr")) for name in leftovers), \
-        leftovers
+FAILURES = {
+    # (command prefix or None, overrides)
+    "crash-while-saving": (injected(CRASH_WHILE_SAVING), SMALL),
+    "paper-steps-zero": (None, ["experiment=paper", "sampler.n=20", "paper.steps=[0]"]),
+    "seed-beyond-64-bits": (None, [*SMALL, "seed=99999999999999999999999"]),
+}
+
+
+@pytest.mark.parametrize("how", list(FAILURES))
+def test_a_run_failing_after_the_checks_publishes_nothing(tmp_path, procs, earlier, how):
+    before = digest(earlier)
+    command, args = FAILURES[how]
+    run = tmp_path / "run"
+    p = procs(args, run, tmp_path / "logs", command=command)
+    code = p.wait()
+    assert code != 0, "the run was meant to fail"
+    assert not results_in(run), results_in(run)
+    staging = run / ".staging"
+    assert not staging.exists() or not any(staging.iterdir()), sorted(staging.rglob("*"))
     assert digest(earlier) == before
 
 
-def test_a_killed_worker_does_not_change_the_dataset():
-    from distributed import Client, LocalCluster
+SIGNAL_WHILE_PUBLISHING = """
+import os, signal, types
+import engine.runs as runs
+def _replace(src, dst, _real=os.replace):
+    _real(src, dst)
+    os.kill(os.getpid(), signal.SIGTERM)  # the signal arrives while results are being moved
+runs.os = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os) if not k.startswith("__")})
+runs.os.replace = _replace
+"""
 
-    spec = OmegaConf.to_container(OmegaConf.load(ROOT / "conf/priors/literature.yaml"))
-    priors = config.load_priors(spec, "meek")
-    design = make_design("mc", 600_000, 8, seed=31)
-    t = np.linspace(0.0, 30.0, 31)
-    lazy = evaluate.scenarios(design, priors, t, chunk_size=10_000)
-    ref = lazy.compute(scheduler="threads")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
-        future = client.compute(lazy)
-        deadline = time.time() + 60
-        while not any(client.processing().values()) and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
-        pids = client.run(os.getpid)
-        victim = sorted(pids.values())[0]
-        assert not future.done(), "the run finished before a worker could be killed"
-        os.kill(victim, signal.SIGKILL)
-        got = future.result(timeout=300)
-        assert victim not in client.run(os.getpid).values()
-    xr.testing.assert_identical(got, ref)
+
+def test_a_signal_while_publishing_leaves_all_or_nothing(tmp_path, procs):
+    """SIGTERM can arrive at any moment, also while RunDir.publish moves the results one by one:
+    the directory must then hold either the whole result (and .meek_complete) or none of it."""
+    run = tmp_path / "run"
+    p = procs(SMALL, run, tmp_path / "logs", command=injected(SIGNAL_WHILE_PUBLISHING))
+    p.wait()
+    published = [x for x in results_in(run) if not x.startswith(".staging")]
+    complete = (run / ".meek_complete").exists()
+    assert complete or not published, \
+        f"interrupted while publishing: {published} in place without .meek_complete"
+
+
+# ----------------------------------------------------------------------------- resume
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory) -> dict[str, Path]:
+    """An uninterrupted streamed run, and the same run stopped by SIGTERM part-way."""
+    base = tmp_path_factory.mktemp("streamed")
+    reference = base / "reference"
+    res = run_cli(STREAM, reference, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    interrupted = base / "interrupted"
+    p = Proc(STREAM, interrupted, base / "logs")
+    try:
+        wait_until("five finished chunks", lambda: len(markers(interrupted)) >= 5, p)
+        p.popen.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=120) == 128 + signal.SIGTERM, p.stderr[-2000:]
+    finally:
+        p.kill()
+    done = len(markers(interrupted))
+    assert 5 <= done < 74, f"{done} chunks finished: the interruption came too late"
+    assert not (interrupted / ".meek_complete").exists()
+    return {"reference": reference, "interrupted": interrupted}
+
+
+def _copy_interrupted(streamed: dict[str, Path], to: Path) -> Path:
+    shutil.copytree(streamed["interrupted"], to, symlinks=True)
+    return to
+
+
+def _assert_same_results(run: Path, reference: Path) -> None:
+    with xr.open_zarr(run / "scenarios.zarr") as a, xr.open_zarr(reference / "scenarios.zarr") as b:
+        assert not same_data(a, b), f"scenarios.zarr differs in {same_data(a, b)}"
+    with xr.open_dataset(run / "fan.nc") as a, xr.open_dataset(reference / "fan.nc") as b:
+        assert not same_data(a, b), f"fan.nc differs in {same_data(a, b)}"
+
+
+def test_resume_after_sigterm_gives_the_same_bits(tmp_path, streamed):
+    run = _copy_interrupted(streamed, tmp_path / "run")
+    kept = len(markers(run))
+    res = run_cli([*STREAM, "resume=true"], run, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert f"resume: {kept} of 74 chunks verified and kept" in (run / "run.log").read_text()
+    assert (run / ".meek_complete").exists() and not (run / ".staging").exists()
+    _assert_same_results(run, streamed["reference"])
+
+
+@pytest.mark.parametrize("change", ["+priors.g_inv.high=5", "time.start_year=2026"])
+def test_resume_with_another_configuration_is_refused(tmp_path, streamed, change):
+    run = _copy_interrupted(streamed, tmp_path / "run")
+    before = digest(run, skip=(".meek.lock",))
+    res = run_cli([*STREAM, "resume=true", change], run, timeout=300)
+    lines = stderr_lines(res.stderr)
+    assert res.returncode == 2, res.stderr[-3000:]
+    assert len(lines) == 1 and "resume=true" in lines[0] and "another configuration" in \
+        lines[0], lines
+    # the interrupted run must survive the refusal whole: its store, and its record (.hydra,
+    # run.log), which is what tells the user how to resume it
+    changed = diff(before, digest(run, skip=(".meek.lock",)))
+    assert changed == diff(before, before), f"the refused resume changed the run: {changed}"
+
+
+def test_after_a_refused_resume_the_right_one_still_gives_the_same_bits(tmp_path, streamed):
+    run = _copy_interrupted(streamed, tmp_path / "run")
+    refused = run_cli([*STREAM, "resume=true", "time.start_year=2026"], run, timeout=300)
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    res = run_cli([*STREAM, "resume=true"], run, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    _assert_same_results(run, streamed["reference"])
+
+
+def test_a_damaged_chunk_is_detected_and_recomputed(tmp_path, streamed):
+    run = _copy_interrupted(streamed, tmp_path / "run")
+    marked = [int(m.stem.split("_")[1]) for m in markers(run)]
+    hit_data, hit_partials = marked[1], marked[2]
+    store = run / ".staging" / "scenarios.zarr.partial"
+    chunk = store / "t_peak" / str(hit_data)  # one finished chunk's bytes, flipped mid-file
+    raw = bytearray(chunk.read_bytes())
+    for i in range(len(raw) // 2, min(len(raw), len(raw) // 2 + 32)):
+        raw[i] ^= 0xFF
+    chunk.write_bytes(bytes(raw))
+    npz = run / ".staging" / "scenarios.zarr.chunks.partial" / f"chunk_{hit_partials:07d}.npz"
+    npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])  # its partial sums, truncated
+    res = run_cli([*STREAM, "resume=true"], run, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    log = (run / "run.log").read_text()
+    for index in (hit_data, hit_partials):
+        assert f"chunk {index} of the interrupted run failed verification" in log, log[-3000:]
+    assert f"resume: {len(marked) - 2} of 74 chunks verified and kept" in log
+    _assert_same_results(run, streamed["reference"])
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+@pytest.mark.slow
+def test_a_killed_localcluster_worker_leaves_the_dataset_identical(tmp_path, procs):
+    import psutil
+
+    args = ["experiment=fan", "sampler.n=600000", "time.steps=31", "output.series=[loss_gap]",
+            "fan.log_scale=[]"]
+    reference = tmp_path / "threads"
+    res = run_cli(args, reference, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    run = tmp_path / "local"
+    p = procs([*args, "cluster=local", "cluster.n_workers=2",
+               "cluster.dashboard_address=127.0.0.1:0"], run, tmp_path / "logs")
+
+    def workers() -> list[psutil.Process]:
+        try:
+            kids = psutil.Process(p.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        return [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
+
+    wait_until("two workers evaluating", lambda: len(workers()) == 2 and evaluating(p), p,
+               timeout=180)
+    victim = workers()[0]
+    victim.send_signal(signal.SIGKILL)
+    assert p.wait(timeout=300) == 0, p.stderr[-3000:]
+    assert (run / ".meek_complete").exists()
+    for name in ("scenarios.nc", "fan.nc"):
+        with xr.open_dataset(run / name) as a, xr.open_dataset(reference / name) as b:
+            assert not same_data(a, b), f"{name} differs in {same_data(a, b)}"

@@ -5,10 +5,41 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from numba import njit
 
 from engine.reducers.base import Array, Reducer
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@njit(nogil=True, cache=True)
+def _count(values: Array, lo: Array, hi: Array, bins: int, log: bool,
+           counts: Array) -> None:  # pragma: no cover
+    """Add each value to its bin of its time point (compiled: a fan of 10^8 scenarios bins
+    1e11 values). Columns: -inf, below lo, the regular bins, at or above hi, +inf, NaN."""
+    n, steps = values.shape
+    for i in range(n):
+        for t in range(steps):
+            v = values[i, t]
+            if np.isnan(v):
+                counts[t, bins + 4] += 1
+                continue
+            if log:
+                if v <= 0.0:
+                    counts[t, 0] += 1
+                    continue
+                v = np.log10(v)
+            if v == np.inf:
+                counts[t, bins + 3] += 1
+            elif v == -np.inf:
+                counts[t, 0] += 1
+            else:
+                k = np.floor((v - lo[t]) * (bins / (hi[t] - lo[t]))) + 2.0
+                if k < 1.0:
+                    k = 1.0
+                elif k > bins + 2.0:
+                    k = bins + 2.0
+                counts[t, int(k)] += 1
 
 
 def _transform(values: Array, log: bool) -> Array:
@@ -28,6 +59,9 @@ class FanHistogram(Reducer):
     (linear within its bin) is within one bin width of the exact inverted-CDF sample quantile as
     long as it falls in a regular bin; ``<name>_error_bound`` reports that width per t.
     """
+
+    #: integer counts: pieces may be combined in any grouping (a chunk pre-combines its own)
+    exact = True
 
     def __init__(self, names: Sequence[str], log: Sequence[str] = (), bins: int = 4096,
                  margin: float = 0.1, quantiles: Sequence[float] = FAN_QUANTILES) -> None:
@@ -52,24 +86,13 @@ class FanHistogram(Reducer):
             self.hi[name] = vmax + self.margin * span
 
     def partial(self, piece: Mapping[str, Array], first_row: int) -> dict[str, Array]:
+        """Counts per t in columns: -inf, below lo, the regular bins, at or above hi, +inf, NaN."""
         out = {}
-        nb = self.bins
         for name in self.needs:
-            v = _transform(piece[name], name in self.log)
-            steps = v.shape[1]
-            lo, hi = self.lo[name], self.hi[name]
-            with np.errstate(invalid="ignore", over="ignore"):
-                k = (v - lo) * (nb / (hi - lo))
-                np.floor(k, out=k)
-                k += 2
-                np.clip(k, 1, nb + 2, out=k)  # below lo -> 1, at or above hi -> nb + 2
-            if not np.isfinite(v).all():
-                k[v == -np.inf] = 0
-                k[v == np.inf] = nb + 3
-                k[np.isnan(v)] = nb + 4
-            flat = k.astype(np.int64) + np.arange(steps) * (nb + 5)
-            out[name] = np.bincount(flat.ravel(), minlength=steps * (nb + 5)).reshape(
-                steps, nb + 5).astype(np.int64)
+            values = np.ascontiguousarray(piece[name], dtype=np.float64)
+            counts = np.zeros((values.shape[1], self.bins + 5), dtype=np.int64)
+            _count(values, self.lo[name], self.hi[name], self.bins, name in self.log, counts)
+            out[name] = counts
         return out
 
     def combine(self, a: dict[str, Array], b: dict[str, Array]) -> dict[str, Array]:

@@ -18,8 +18,7 @@ import numpy as np
 from engine.designs.saltelli import block_rows
 from engine.reducers.base import Array, Reducer
 from engine.sensitivity.bootstrap import bootstrap_counts, weights
-from engine.sensitivity.moments import SobolResult, Sums, block_sums, finish
-from engine.sensitivity.sobol import first_total_layout
+from engine.sensitivity.moments import SobolResult, Sums, finish, first_total_sums
 
 #: A time point is masked where the variance falls below this share of its largest value.
 COLLAPSED = 1e-6
@@ -56,10 +55,9 @@ class SobolSeries(Reducer):
         w = weights(self.counts(), slice(b0, b0 + rows // step))
         out = {}
         for name in self.needs:
-            y = first_total_layout(np.asarray(piece[name], dtype=float), self.factors,
-                                   self.second_order)
-            blocks = y.reshape(-1, self.factors + 2, y.shape[1])
-            out[name] = block_sums(blocks, self.factors, w, second_order=False)
+            y = np.asarray(piece[name], dtype=float)
+            blocks = y.reshape(-1, step, y.shape[1])  # the BA rows are not read
+            out[name] = first_total_sums(blocks, self.factors, w)
         return out
 
     def combine(self, a: dict[str, Sums], b: dict[str, Sums]) -> dict[str, Sums]:

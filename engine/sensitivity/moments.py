@@ -10,9 +10,11 @@ all analysed rows) and applies the named estimators of :mod:`.estimators`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from scipy.stats import norm
 
@@ -47,21 +49,34 @@ def quantity_names(factors: int, second_order: bool) -> list[str]:
 def quantities(blocks: Array, factors: int, second_order: bool) -> Array:
     """(nb, Q, K) per-base-row quantities from outputs (nb, rows per block, K).
 
-    ``second_order`` asks for the S2 quantities; it needs the BA rows in the blocks.
+    ``second_order`` asks for the S2 quantities; it needs the BA rows in the blocks. Written
+    into one preallocated array (no temporaries per quantity): this is the analysis' hot loop.
     """
     step = blocks.shape[1]
+    nb, k = blocks.shape[0], blocks.shape[2]
+    nq = len(quantity_names(factors, second_order))
+    out = np.empty((nb, nq, k))
     a, b = blocks[:, 0], blocks[:, step - 1]
-    cols = [a, b, a * a, b * b]
+    out[:, 0], out[:, 1] = a, b
+    np.multiply(a, a, out=out[:, 2])
+    np.multiply(b, b, out=out[:, 3])
     for j in range(factors):
-        diff = blocks[:, 1 + j] - a
-        cols += [b * diff, diff, diff * diff]
+        diff = out[:, 4 + 3 * j + 1]
+        np.subtract(blocks[:, 1 + j], a, out=diff)
+        np.multiply(b, diff, out=out[:, 4 + 3 * j])
+        np.multiply(diff, diff, out=out[:, 4 + 3 * j + 2])
     if second_order:
-        ba = [blocks[:, 1 + factors + j] for j in range(factors)]
-        cols += ba
+        base = 4 + 3 * factors
+        for j in range(factors):
+            out[:, base + j] = blocks[:, 1 + factors + j]
         ab_prod = a * b
-        cols += [ba[j] * blocks[:, 1 + k] - ab_prod for j in range(factors)
-                 for k in range(j + 1, factors)]
-    return np.stack(cols, axis=1)
+        i = base + factors
+        for j in range(factors):
+            for kk in range(j + 1, factors):
+                np.multiply(blocks[:, 1 + factors + j], blocks[:, 1 + kk], out=out[:, i])
+                out[:, i] -= ab_prod
+                i += 1
+    return out
 
 
 @dataclass
@@ -83,19 +98,81 @@ class Sums:
                     self.base + other.base)
 
 
+@njit(nogil=True, cache=True)
+def _first_total_pass(blocks: Array, factors: int, out: Array, total: Array, total2: Array,
+                      lo: Array, hi: Array) -> None:  # pragma: no cover
+    """quantities() without second order, plus the sums, squares and extremes SALib centres and
+    scales with, from blocks of any layout (A = first row, AB_j = the next G rows, B = last),
+    in one compiled pass over the piece: the analysis' hot loop."""
+    nb, step, k = blocks.shape
+    for t in range(k):
+        total[t] = 0.0
+        total2[t] = 0.0
+        lo[t] = np.inf
+        hi[t] = -np.inf
+    for i in range(nb):  # every inner loop runs along t: contiguous, vectorised
+        for t in range(k):
+            a = blocks[i, 0, t]
+            b = blocks[i, step - 1, t]
+            out[i, 0, t] = a
+            out[i, 1, t] = b
+            out[i, 2, t] = a * a
+            out[i, 3, t] = b * b
+            total[t] += a + b
+            total2[t] += a * a + b * b
+            lo[t] = min(lo[t], min(a, b))
+            hi[t] = max(hi[t], max(a, b))
+        for j in range(factors):
+            for t in range(k):
+                a = blocks[i, 0, t]
+                ab = blocks[i, 1 + j, t]
+                diff = ab - a
+                out[i, 4 + 3 * j, t] = blocks[i, step - 1, t] * diff
+                out[i, 5 + 3 * j, t] = diff
+                out[i, 6 + 3 * j, t] = diff * diff
+                total[t] += ab
+                total2[t] += ab * ab
+
+
+_LOCAL = threading.local()
+
+
+def _buffer(shape: tuple[int, ...]) -> Array:
+    """A scratch array per thread, reused across pieces (a fresh one per piece would cost page
+    faults on every call; threads evaluating pieces at once each get their own)."""
+    buf = getattr(_LOCAL, "buf", None)
+    if buf is None or buf.shape != shape:
+        buf = _LOCAL.buf = np.empty(shape)
+    return buf
+
+
+def first_total_sums(blocks: Array, factors: int, weights: Array) -> Sums:
+    """Sums for first- and total-order indices of many outputs (nb, step, K), of a first/total
+    (G + 2) or second-order (2G + 2) layout; the BA rows of the latter are not read."""
+    nb, _, k = blocks.shape
+    q = _buffer((nb, 4 + 3 * factors, k))
+    total, total2, lo, hi = (np.empty(k) for _ in range(4))
+    _first_total_pass(np.ascontiguousarray(blocks), factors, q, total, total2, lo, hi)
+    nq = q.shape[1]
+    weighted = (weights @ q.reshape(nb, nq * k)).reshape(-1, nq, k)
+    return Sums(weighted, total, total2, nb * (factors + 2), lo, hi, nb)
+
+
 def block_sums(blocks: Array, factors: int, weights: Array, *, second_order: bool,
                analysed_rows: slice | np.ndarray = slice(None)) -> Sums:
     """Sums of one piece of whole blocks (nb, step, K) with weights (1 + R, nb).
 
     ``analysed_rows`` picks the rows of each block that SALib centres on (all of them for a
-    second-order analysis; A, AB and B without the BA rows otherwise).
+    second-order analysis; A, AB and B without the BA rows otherwise). The weighted sums of
+    every quantity at once are one matrix product.
     """
+    nb, _, k = blocks.shape
     q = quantities(blocks, factors, second_order)
-    nb, nq, k = q.shape
+    nq = q.shape[1]
     weighted = (weights @ q.reshape(nb, nq * k)).reshape(-1, nq, k)
     used = blocks[:, analysed_rows].reshape(-1, k)
     ends = np.concatenate([blocks[:, 0], blocks[:, -1]])
-    return Sums(weighted, used.sum(axis=0), (used * used).sum(axis=0), used.shape[0],
+    return Sums(weighted, used.sum(axis=0), np.einsum("ij,ij->j", used, used), used.shape[0],
                 ends.min(axis=0), ends.max(axis=0), nb)
 
 
