@@ -22,7 +22,8 @@ class DataError(ValueError):
     """A data file that cannot be used; the message names the file and the problem."""
 
 
-def load_leaderboard(path: str | os.PathLike[str], price_column: str) -> pd.DataFrame:
+def load_leaderboard(path: str | os.PathLike[str], price_column: str,
+                     key: str = "paper.empirical") -> pd.DataFrame:
     """Read the leaderboard CSV, checking the columns the check needs.
 
     Raises
@@ -32,11 +33,18 @@ def load_leaderboard(path: str | os.PathLike[str], price_column: str) -> pd.Data
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"paper.empirical.data={str(path)!r}: no such file")
-    df = pd.read_csv(path)
-    for column in (*REQUIRED, price_column):
+        raise DataError(f"{key}.data={str(path)!r}: no such file")
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DataError(f"{key}.data={str(path)!r}: not a readable CSV ({type(err).__name__})"
+                        ) from None
+    if price_column not in df.columns:
+        raise DataError(f"{key}.price_column={price_column!r}: no such column in "
+                        f"{str(path)!r}; it has {', '.join(df.columns)}")
+    for column in REQUIRED:
         if column not in df.columns:
-            raise DataError(f"paper.empirical.data={str(path)!r}: column {column!r} is missing; "
+            raise DataError(f"{key}.data={str(path)!r}: column {column!r} is missing; "
                             f"it has {', '.join(df.columns)}")
     df = df.copy()
     df["release_date"] = pd.to_datetime(df["release_date"]).dt.to_period("M")

@@ -16,6 +16,8 @@ import json
 import logging
 import os
 import shutil
+import signal
+import threading
 from pathlib import Path
 
 log = logging.getLogger("meek")
@@ -86,21 +88,52 @@ class RunDir:
             shutil.rmtree(self.staging)
         self.staging.mkdir(exist_ok=True)
 
+    def check_resume(self, fingerprint: str) -> None:
+        """With resume=true: refuse before anything is written if the interrupted store in this
+        directory was started with another configuration."""
+        for layout in self.staging.glob("*.chunks.partial/layout.json"):
+            try:
+                found = json.loads(layout.read_text()).get("fingerprint")
+            except (OSError, ValueError):
+                continue
+            if found != fingerprint:
+                raise RunDirError(f"resume=true: the interrupted run in hydra.run.dir="
+                                  f"{str(self.path)!r} was started with another configuration; "
+                                  "resume it with the same overrides, or start a new directory")
+
     def file(self, name: str) -> Path:
         """Where a result is written until the run is published."""
         return self.staging / name
 
     def publish(self) -> list[str]:
-        """Move every staged result into place and mark the run complete."""
-        names = sorted(p.name for p in self.staging.iterdir())
-        for name in names:
-            target = self.path / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(self.staging / name, target)
-        self.staging.rmdir()
-        record = {"finished": _dt.datetime.now(_dt.timezone.utc).isoformat(), "files": names}
-        (self.path / DONE).write_text(json.dumps(record, indent=1))
+        """Move every staged result into place and mark the run complete.
+
+        SIGINT and SIGTERM are deferred while the files move (and delivered afterwards), so a
+        signal cannot leave half the results published; the completion record comes last.
+        """
+        caught: list[int] = []
+        previous = {}
+        if threading.current_thread() is threading.main_thread():  # handlers live there
+            for sig in (signal.SIGINT, signal.SIGTERM):  # defer, then deliver after the move
+                previous[sig] = signal.signal(sig, lambda signum, _frame: caught.append(signum))
+        try:
+            names = sorted(p.name for p in self.staging.iterdir())
+            for name in names:
+                target = self.path / name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                os.replace(self.staging / name, target)
+            self.staging.rmdir()
+            record = {"finished": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+                      "files": names}
+            tmp = self.path / (DONE + ".tmp")
+            tmp.write_text(json.dumps(record, indent=1))
+            os.replace(tmp, self.path / DONE)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            for signum in caught[:1]:
+                os.kill(os.getpid(), signum)  # the published run is complete; now stop
         self.release()
         return names
 

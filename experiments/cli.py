@@ -51,6 +51,7 @@ def load(cfg: DictConfig) -> tuple[Settings, dict[str, Any]]:
     """Typed config -> checked Settings, and the attrs every saved Dataset carries."""
     from experiments.common import attrs as make_attrs
 
+    check_keys(cfg)
     task_cfg = copy.deepcopy(cfg)
     with open_dict(task_cfg), read_write(task_cfg):
         task_cfg.pop("hydra", None)
@@ -70,41 +71,131 @@ def experiment(task: str) -> Any:
 # ----------------------------------------------------------------------------- errors
 
 
+SECTIONS = ("sobol", "fan", "morris", "paper", "calibrate", "discover")
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    while err is not None and len(out) < 8:
+        out.append(err)
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return out
+
+
+def _parses(override: str) -> bool:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        OverridesParser.create().parse_overrides([override])
+        return True
+    except Exception:
+        return False
+
+
 def translate(err: BaseException, overrides: Sequence[str]) -> str:
-    """One line naming the key and the value for Hydra's and OmegaConf's composition errors."""
-    text = str(err).strip()
-    first = text.splitlines()[0] if text else type(err).__name__
-    key = next((ln.split(":", 1)[1].strip() for ln in text.splitlines()
+    """One line naming the key and the value for Hydra's, OmegaConf's and YAML's composition
+    errors (Hydra wraps the telling one: the whole chain of causes is read)."""
+    chain = _chain(err)
+    texts = [str(e).strip() for e in chain]
+    text = "\n".join(texts)
+    first = texts[0].splitlines()[0] if texts[0] else type(err).__name__
+    key = next((ln.split(":", 1)[1].strip() for t in texts for ln in t.splitlines()
                 if ln.strip().startswith("full_key:")), None)
 
     def given(k: str) -> str:
+        base = k.split("[", 1)[0]
         for o in overrides:
             name, _, value = o.lstrip("+~").partition("=")
-            if name == k:
+            if name in (k, base):
                 return value
         return "?"
 
-    if "LexerNoViableAlt" in text or "mismatched input" in text or "no viable alternative" in text:
-        bad = next((o for o in overrides if o in first), first.split(": ", 1)[-1])
-        key, _, value = bad.partition("=")
-        return (f"{key}={value!r}: Hydra cannot parse this override; quote the value, e.g. "
-                f"'{key}=\"{value}\"'")
-    if first.startswith("Could not override '") or first.startswith("Could not append to"):
+    if key and "[" in key:  # an element of a list: name the list and the value given
+        base, index = key.split("[", 1)
+        key = f"{base} (element {index.rstrip(']')})"
+        overrides = [o.replace(base + "=", key + "=", 1) for o in overrides]
+
+    yaml_error = next((e for e in chain if type(e).__module__.startswith("yaml")), None)
+    if yaml_error is not None:
+        mark = getattr(yaml_error, "problem_mark", None)
+        where = f"{mark.name}, line {mark.line + 1}" if mark is not None else "a YAML file"
+        problem = getattr(yaml_error, "problem", None) or str(yaml_error).splitlines()[0]
+        return f"{where}: YAML syntax error ({problem}); fix the file or leave it out"
+    if any(t.startswith(("LexerNoViableAlt", "mismatched input", "no viable alternative",
+                         "token recognition")) or "OverrideParse" in type(e).__name__
+           for t, e in zip(texts, chain, strict=True)):
+        bad = next((o for o in overrides if not _parses(o)), first)
+        name, _, value = bad.partition("=")
+        return (f"{bad}: Hydra cannot parse this override; quote the value, e.g. "
+                f"'{name}=\"{value}\"'")
+    if first.startswith("Could not append to config"):
+        k = first.split("'")[1]
+        return f"+{k}={given(k)!r}: the key exists already; set it without the leading +"
+    if first.startswith("Could not override '"):
         k = first.split("'")[1]
         return (f"{k}={given(k)!r}: no such key in the configuration (a typo? new keys need a "
                 "leading +)")
-    if "could not be converted to" in first and key:
-        kind = first.rsplit(" ", 1)[-1]
-        wanted = {"Integer": "a whole number", "Float": "a number", "Boolean": "true or false"}
+    if "Unexpected type for root: NoneType" in text:
+        for o in overrides:
+            section = o.lstrip("+~").split(".")[0].split("=")[0]
+            if section in SECTIONS and "." in o.split("=")[0]:
+                return (f"{o.split('=')[0].lstrip('+~')}={o.partition('=')[2]!r}: the {section} "
+                        f"settings belong to experiment={section}; add experiment={section}")
+    if "could not be converted to" in text and key:
+        kind = next(t for t in texts if "could not be converted to" in t).splitlines()[0]
+        kind = kind.rsplit(" ", 1)[-1]
+        wanted = {"Integer": "a whole number", "Float": "a number", "Boolean": "true or false",
+                  "str": "a string"}
         return f"{key}={given(key)!r}: must be {wanted.get(kind, kind)}"
-    if "not in '" in first and key:
+    if "is not a valid bool" in text and key:
+        return f"{key}={given(key)!r}: must be true or false"
+    if "Cannot convert" in text and "to string" in text and key:
+        return f"{key}={given(key)!r}: must be a single name or string, not a list"
+    if "is not a ListConfig" in text and key:
+        return f"{key}={given(key)!r}: must be a list, e.g. {key}=[...]"
+    if ("is not a subclass of" in text or "Invalid type assigned" in text) and key:
+        if "." not in key:
+            return (f"{key}={given(key)!r}: {key} is a section of settings, not a value or a "
+                    f"config group; set its keys, e.g. {key}.<key>=...")
+        return f"{key}={given(key)!r}: not a value of this key's type"
+    if "not in '" in text and key:
         return f"{key}={given(key)!r}: no such key in the configuration"
-    if first.startswith("Missing mandatory value") and key:
+    if "Missing mandatory value" in text and key:
         return f"{key}: missing (give it a value: {key}=...)"
+    if first.startswith("Cannot find primary config"):
+        name = first.split("'")[1]
+        return f"--config-name={name!r}: no such config in conf/ (or the --config-dir)"
     if "Could not find '" in first:
         group = first.split("'")[1].split("/")[0]
         return f"{group}: {first}"
     return f"{first} (overrides: {' '.join(overrides)})"
+
+
+def check_keys(cfg: DictConfig) -> None:
+    """Refuse keys the schema does not have (Hydra lets '+key=...' add any key)."""
+    import dataclasses
+
+    from omegaconf import DictConfig as DC
+
+    def walk(node: Any, path: str) -> None:
+        if not isinstance(node, DC):
+            return
+        kind = OmegaConf.get_type(node)
+        if dataclasses.is_dataclass(kind):
+            allowed = {f.name for f in dataclasses.fields(kind)}
+            for k in node.keys():
+                if k not in allowed and not (path == "" and k == "hydra"):
+                    where = f"{path}.{k}" if path else str(k)
+                    value = OmegaConf.to_container(node, resolve=False).get(k)  # type: ignore
+                    while isinstance(value, dict) and len(value) == 1:  # +a.b.c=v: name a.b.c
+                        inner, value = next(iter(value.items()))
+                        where = f"{where}.{inner}"
+                    raise ConfigError(f"{where}={value!r}: no such key in the configuration; "
+                                      f"allowed here: {', '.join(sorted(allowed))}")
+            for k in allowed & set(node.keys()):
+                walk(node._get_node(k), f"{path}.{k}" if path else k)
+
+    walk(cfg, "")
 
 
 def _group_check(overrides: Sequence[str], search: Sequence[Path]) -> None:
@@ -151,8 +242,14 @@ def _run(settings: Settings, attrs: dict[str, Any], run: RunDir) -> float:
 
 
 def _abandon(run: RunDir) -> None:
-    """After bad input: remove what this run created (Hydra's log and config, the lock)."""
+    """After bad input: remove what this run created (Hydra's log and config, the lock), unless
+    the directory holds an interrupted run, whose record says how to resume it."""
     import shutil
+
+    from engine.runs import resumable
+
+    if resumable(run.path):
+        return
 
     for name in (".hydra", "run.log", ".meek.lock"):
         target = run.path / name
@@ -162,6 +259,18 @@ def _abandon(run: RunDir) -> None:
             target.unlink()
     if run.path.exists() and not any(run.path.iterdir()):
         run.path.rmdir()
+
+
+def check_names(cfg: DictConfig, search: Sequence[Path]) -> None:
+    """actor.name and policy.name label a run's results: they must name a config option."""
+    for group in ("actor", "policy"):
+        options = {"none"}
+        for root in search:
+            options |= {p.stem for p in (root / group).glob("*.yaml")}
+        name = OmegaConf.select(cfg, f"{group}.name")
+        if name is not None and name not in options:
+            raise ConfigError(f"{group}.name={name!r}: not a {group} of conf/{group}/; choose "
+                              f"one with {group}=<option> ({', '.join(sorted(options))})")
 
 
 def _sweep_task(cfg: DictConfig) -> float:
@@ -191,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.config_dir is not None and not Path(args.config_dir).is_dir():
         fail(f"--config-dir={args.config_dir!r}: no such directory")
     search = [Path(args.config_dir).resolve()] if args.config_dir else []
+    SEARCH[:] = search
     overrides = list(args.overrides)
     _group_check(overrides, [*search, conf_dir()])
     debug = any(o.lower() == "debug=true" for o in overrides)
@@ -227,8 +337,12 @@ def _compose(hydra_app: Any, name: str, overrides: Sequence[str], mode: Any,
         fail(translate(err, overrides))
 
 
+SEARCH: list[Path] = []
+
+
 def _check(cfg: DictConfig, debug: bool) -> tuple[Settings, dict[str, Any]]:
     try:
+        check_names(cfg, [*SEARCH, conf_dir()])
         return load(cfg)
     except ConfigError as err:
         if debug:
@@ -247,9 +361,14 @@ def _single(hydra_app: Any, name: str, overrides: list[str], debug: bool) -> Non
     cfg = _compose(hydra_app, name, overrides, RunMode.RUN, debug)
     settings, attrs = _check(cfg, debug)
     run = RunDir(Path(str(cfg.hydra.run.dir)).expanduser().absolute())
+    _writable("hydra.run.dir", run.path)
     try:
         run.claim(resume=bool(settings.config.resume))
+        if settings.config.resume:
+            run.check_resume(settings.fingerprint)
     except (RunDirError, OSError) as err:
+        if isinstance(err, RunDirError) and run._fd is not None:
+            run.release()
         fail(err if isinstance(err, RunDirError) else
              f"hydra.run.dir={str(run.path)!r}: cannot be written ({type(err).__name__})")
     try:
@@ -289,12 +408,33 @@ def _multirun(hydra_app: Any, name: str, overrides: list[str], debug: bool) -> N
         if finished(job_dir):
             fail(f"hydra.sweep.dir={sweep_dir!r}: job {cfg.hydra.sweep.subdir} holds a finished "
                  "run; choose another sweep directory")
+    assert sweep_dir is not None
+    where = Path(sweep_dir)
+    if finished(where) or (where / "multirun.yaml").exists():
+        fail(f"hydra.sweep.dir={sweep_dir!r}: holds a finished run or sweep; choose another "
+             "directory")
+    _writable("hydra.sweep.dir", where)
     pinned = [o for o in overrides if not o.startswith("hydra.sweep.dir=")]
     pinned.append(f"hydra.sweep.dir={sweep_dir}")
     fixed = [o.key_or_group for o in parsed if not o.is_sweep_override()]
     if fixed:  # job folders are named by the swept keys alone
         pinned.append("hydra.job.config.override_dirname.exclude_keys=[" + ",".join(fixed) + "]")
     hydra_app.multirun(config_name=name, task_function=_sweep_task, overrides=pinned)
+
+
+def _writable(key: str, path: Path) -> None:
+    """Refuse a directory that cannot be created and written, leaving nothing behind."""
+    import tempfile
+
+    probe = path.expanduser().absolute()
+    while not probe.exists():
+        probe = probe.parent
+    try:
+        if not probe.is_dir():
+            raise NotADirectoryError(str(probe))
+        tempfile.TemporaryDirectory(dir=probe).cleanup()
+    except OSError as err:
+        fail(f"{key}={str(path)!r}: cannot be written ({type(err).__name__})")
 
 
 def _plain_hydra(argv: list[str]) -> None:

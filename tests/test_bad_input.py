@@ -312,7 +312,7 @@ CATALOGUE: list[Case] = [
          [kv("paper.empirical.data", "/no/such/file.csv"), "no such file"]),
     Case("paper-data-column-missing",
          ["experiment=paper", "paper.empirical.data={case}/board.csv"],
-         ["paper.empirical.data", "column 'price_output_usd_per_mtok' is missing"],
+         ["paper.empirical.price_column", "no such column", "board.csv"],
          setup=_board_without_prices),
     Case("paper-price-column-unknown", ["experiment=paper", "paper.empirical.price_column=nope"],
          ["paper.empirical.price_column", "nope"]),

@@ -64,9 +64,9 @@ def leaderboard(path: Path, price_column: str, band: tuple[float, float],
                 window: tuple[str, str] | None = None) -> Observations:
     """The observed monthly gaps within ``window`` (inclusive months, or every month)."""
     try:
-        board = empirical.load_leaderboard(path, price_column)
+        board = empirical.load_leaderboard(path, price_column, key="calibrate")
     except empirical.DataError as err:
-        raise CalibrationError(str(err).replace("paper.empirical", "calibrate")) from None
+        raise CalibrationError(str(err)) from None
     table = empirical.monthly_gap(board, price_column, band).dropna(subset=["gap"])
     months = [str(m) for m in table.index]
     if window is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -28,20 +27,30 @@ class Address(Cluster):
 def _connect(address: str, timeout_s: float) -> Any:
     """A Client for ``address``, or one clear error: whatever answers there, within the timeout.
 
-    The handshake runs in a helper thread with a hard deadline, so a port that accepts
-    connections but never speaks Dask's protocol (or speaks garbage) cannot hang the run.
+    The handshake runs in a daemon thread with a hard deadline, so a port that accepts
+    connections but never speaks Dask's protocol (or speaks garbage) can neither hang the run
+    nor keep the process alive at exit.
     """
+    import queue
+    import threading
+
     from distributed import Client
 
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(Client, address, timeout=timeout_s)
+    answer: queue.Queue[tuple[bool, Any]] = queue.Queue()
+
+    def attempt() -> None:
+        try:
+            answer.put((True, Client(address, timeout=timeout_s)))
+        except BaseException as err:  # the caller turns any failure into one line
+            answer.put((False, err))
+
+    threading.Thread(target=attempt, daemon=True, name="meek-connect").start()
     try:
-        return future.result(timeout=timeout_s + 2.0)
-    except concurrent.futures.TimeoutError:
+        ok, value = answer.get(timeout=timeout_s + 2.0)
+    except queue.Empty:
         raise ClusterError(f"cluster.address={address!r}: no Dask scheduler answered within "
                            f"{timeout_s:g} s") from None
-    except Exception as err:  # any failure of the handshake is the same answer for the user
+    if not ok:
         raise ClusterError(f"cluster.address={address!r}: no Dask scheduler answered within "
-                           f"{timeout_s:g} s ({type(err).__name__})") from None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+                           f"{timeout_s:g} s ({type(value).__name__})") from None
+    return value

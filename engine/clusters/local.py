@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,10 +30,22 @@ class Local(Cluster):
         environ = {"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_":
                    str(WORKER_MMAP_THRESHOLD),
                    "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": "1"}
-        with dask.config.set(environ), LocalCluster(
-                n_workers=s.n_workers, threads_per_worker=s.threads_per_worker, processes=True,
-                host="127.0.0.1", dashboard_address=s.dashboard_address,
-                silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+        # the workers ignore SIGINT (the terminal sends Ctrl-C to the whole process group): this
+        # process alone handles it and shuts the cluster down, with one line, not one per worker
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            with dask.config.set(environ):
+                cluster = LocalCluster(n_workers=s.n_workers,
+                                       threads_per_worker=s.threads_per_worker, processes=True,
+                                       host="127.0.0.1", dashboard_address=s.dashboard_address,
+                                       silence_logs=logging.ERROR)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with cluster, Client(cluster) as client:
             log.info("Dask LocalCluster: %d workers; dashboard %s", s.n_workers,
                      client.dashboard_link)
-            yield client
+            try:
+                yield client
+            finally:
+                for name in ("distributed", "tornado", "asyncio"):
+                    logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -11,6 +11,7 @@ Nothing here imports Hydra: these are plain dataclasses.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
@@ -134,8 +135,11 @@ class TimeConfig:
     def check(self) -> None:
         positive("time.stop", self.stop)
         at_least("time.steps", self.steps, 2)
-        if self.start_year is not None and not math.isfinite(self.start_year):
-            fail("time.start_year", self.start_year, "must be a finite number or null")
+        if self.steps > 100_000:
+            fail("time.steps", self.steps, "at most 100,000 time points")
+        if self.start_year is not None and not 1000 <= self.start_year <= 3000:
+            fail("time.start_year", self.start_year, "must be a calendar year in [1000, 3000], "
+                                                     "or null (no calendar)")
 
 
 @dataclass
@@ -230,6 +234,8 @@ class EmpiricalConfig:
     def check(self, path: str = "paper.empirical") -> None:
         if len(self.band) != 2 or not 0 <= self.band[0] <= self.band[1]:
             fail(f"{path}.band", list(self.band), "needs [low, high] with 0 <= low <= high")
+        if not re.fullmatch(r"\d{4}-\d{2}", str(self.start)) or not 1 <= int(self.start[5:]) <= 12:
+            fail(f"{path}.start", self.start, "must be a month like '2023-03'")
 
 
 @dataclass
@@ -244,6 +250,22 @@ class PaperConfig:
     empirical: EmpiricalConfig = field(default_factory=EmpiricalConfig)
 
     def check(self) -> None:
+        for v in self.g_inv_values:
+            if not (math.isfinite(v) and v > 1):
+                fail("paper.g_inv_values", list(self.g_inv_values), "each must be > 1")
+        for v in self.sota_budgets:
+            positive("paper.sota_budgets", v)
+        if not (self.switch_year >= 0 and math.isfinite(self.switch_year)):
+            fail("paper.switch_year", self.switch_year, "must be a finite number >= 0")
+        if not 1 <= self.g_inv_after <= min(self.g_inv_values, default=math.inf):
+            fail("paper.g_inv_after", self.g_inv_after, "must lie in [1, the smallest of "
+                                                        "paper.g_inv_values]")
+        for v in self.g_inf_values:
+            positive("paper.g_inf_values", v)
+        for v in self.steps:
+            at_least("paper.steps", v, 1)
+        for v in self.slowdowns:
+            positive("paper.slowdowns", v)
         self.empirical.check()
 
 
@@ -332,6 +354,8 @@ class MeekConfig:
     def check(self) -> None:
         """Every section's own checks, in order."""
         at_least("seed", self.seed, 0)
+        if self.seed >= 2**63:
+            fail("seed", self.seed, "must be below 2**63")
         at_least("chunk_size", self.chunk_size, 1)
         at_least("stream_chunk_size", self.stream_chunk_size, 1)
         for f in fields(self):

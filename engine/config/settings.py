@@ -176,6 +176,15 @@ def check_sections(cfg: MeekConfig, simulator: Simulator, priors: PriorSet) -> N
                                     "prior")
     if cfg.task == "sobol" and cfg.sampler.kind != "saltelli":
         fail("sampler.kind", cfg.sampler.kind, "the Sobol' analysis needs sampler=saltelli")
+    if cfg.task == "sobol" and cfg.sampler.n < 16:
+        fail("sampler.n", cfg.sampler.n, "the Sobol' analysis needs at least 16 base rows for "
+                                         "its bootstrap intervals to mean anything")
+    if cfg.task == "morris" and cfg.morris is not None:
+        rows = cfg.morris.trajectories * (len(priors.uncertain) + 1)
+        if rows > 10_000_000:
+            fail("morris.trajectories", cfg.morris.trajectories,
+                 f"would make {rows:,} scenarios; at most 10,000,000 (Morris needs tens to "
+                 "hundreds of trajectories)")
 
 
 def build(cfg: MeekConfig, plain: Mapping[str, Any]) -> Settings:

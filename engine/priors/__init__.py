@@ -52,11 +52,17 @@ def make_prior(name: str, spec: Any) -> Prior:
     >>> [round(float(x), 6) for x in p.ppf(np.array([[0.05], [0.95]]))["g_alg"]]
     [2.0, 4.0]
     """
-    if isinstance(spec, str) and name == "scaling_law":
-        spec = {"dist": "scaling_law", "fit": spec}
+    if name == "scaling_law":
+        if isinstance(spec, str):
+            spec = {"dist": "scaling_law", "fit": spec}
+        elif isinstance(spec, Mapping) and "dist" not in spec:
+            spec = {"dist": "scaling_law", **spec}
+        elif not isinstance(spec, Mapping):
+            raise PriorError(f"priors.scaling_law={spec!r}: allowed: paper, hoffmann, "
+                             "besiroglu, both, or {A: ..., alpha: ..., L0: ...}")
     if not isinstance(spec, Mapping):
         raise PriorError(f"priors.{name}={spec!r}: must be a mapping like {{dist: uniform, "
-                         "low: ..., high: ...}}")
+                         "low: ..., high: ...}")
     source = spec.get("source")
     spec = {k: v for k, v in spec.items() if k != "source"}  # where the numbers come from
     prior = _build(name, spec)
