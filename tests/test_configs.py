@@ -22,7 +22,10 @@ GROUPS = {g.name: sorted(p.stem for p in g.glob("*.yaml"))
 
 
 def settings(overrides):
+    from hydra.core.global_hydra import GlobalHydra
+
     register_schema()
+    GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(config_name="config", overrides=overrides)
     return build(OmegaConf.to_object(cfg), OmegaConf.to_container(cfg, resolve=True))
@@ -49,7 +52,8 @@ def test_default_priors_are_2025_anchored_and_never_put_the_frontier_behind():
     s = settings([])
     assert s.config.actor.name == "open_weights_lab" and s.config.time.start_year == 2025
     assert s.priors.uncertain == ["scaling_law", "g_alg", "g_hw", "g_inv", "g_inf",
-                                  "meek_budget_usd", "sota_budget_usd", "flop_per_usd"]
+                                  "meek_budget_usd", "sota_budget_usd", "flop_per_usd",
+                                  "inference_compute_multiplier"]
     assert s.priors.support("sota_budget_usd") == (1e8, 1e9)
     assert s.priors.support("flop_per_usd") == (1e17, 1e18)
     for prior in s.priors:

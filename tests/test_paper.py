@@ -50,7 +50,8 @@ def test_corrected_data_end_at_the_last_genuine_month():
 def test_missing_column_and_missing_file_are_named(tmp_path):
     csv = tmp_path / "board.csv"
     csv.write_text("model,release_date,mmlu_pro_pct\nx,2024-01-01,50\n")
-    with pytest.raises(empirical.DataError, match="column 'price_output_usd_per_mtok'"):
+    with pytest.raises(empirical.DataError,
+                       match="paper.empirical.price_column='price_output_usd_per_mtok'"):
         empirical.load_leaderboard(csv, "price_output_usd_per_mtok")
     with pytest.raises(empirical.DataError, match="no such file"):
         empirical.load_leaderboard(tmp_path / "nope.csv", "price")

@@ -23,7 +23,7 @@ class Cluster(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.kind:
+        if "kind" in cls.__dict__ and cls.kind:  # subclasses of a strategy do not replace it
             REGISTRY[cls.kind] = cls
 
     def __init__(self, settings: Any) -> None:

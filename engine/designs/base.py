@@ -33,7 +33,7 @@ class Design(ABC):
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.kind:
+        if "kind" in cls.__dict__ and cls.kind:  # subclasses of a strategy do not replace it
             REGISTRY[cls.kind] = cls
 
     def __init__(self, n: int, d: int, seed: int) -> None:

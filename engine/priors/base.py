@@ -37,7 +37,7 @@ class Prior(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.dist:
+        if "dist" in cls.__dict__ and cls.dist:  # subclasses of a strategy do not replace it
             REGISTRY[cls.dist] = cls
 
     def __init__(self, name: str) -> None:

@@ -42,7 +42,7 @@ class Simulator(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name:
+        if "name" in cls.__dict__ and cls.name:  # subclasses of a strategy do not replace it
             REGISTRY[cls.name] = cls
 
     @property
