@@ -52,6 +52,7 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
     phase("figures")
     with xr.open_dataset(run.file("sobol.nc")) as saved:
         plots.save(plots.sobol_overview(saved), run.file("sobol_indices.png"))
+        plots.save(plots.sobol_ranking(saved, first), run.file(f"sobol_{first}.png"))
         plots.save(plots.convergence(saved, first), run.file(f"convergence_{first}.png"))
         for name in names:
             plots.save(plots.sobol_over_time(saved, name), run.file(f"sobol_{name}_over_time.png"))
@@ -64,7 +65,8 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
         sections = [Section(f"What drives {first}", sobol_words(saved, first),
                             Table(["rank", "factor", "S1", "ST"],
                                   [list(r.values()) for r in ranking_rows(saved, first)]),
-                            [("sobol_indices.png", "S1 and ST of every analysed outcome"),
+                            [(f"sobol_{first}.png", f"what drives {first}, with intervals"),
+                             ("sobol_indices.png", "S1 and ST of every analysed outcome"),
                              (f"convergence_{first}.png", "indices on N/8 .. N base rows"),
                              (f"scatter_{first}.png", f"{first} against each factor")]),
                     Section("Over time", figures=[(f"sobol_{n}_over_time.png", f"drivers of {n}")

@@ -55,9 +55,10 @@ def _analyses(y: np.ndarray, factors: int, second_order: bool, counts: np.ndarra
         return [("", sobol_indices(y, factors, second_order=second_order, counts=counts, **kw),
                  1.0, ok.size)]
     share = float(defined.mean())
+    # whether the output is defined is itself an output, unless it is (almost) always defined
     out = [("_is_defined", sobol_indices(defined.astype(float), factors,
                                          second_order=second_order, counts=counts, **kw),
-            1.0, ok.size)]
+            1.0, ok.size)] if share < 0.99 else []
     used = int(ok.sum())
     sub = None
     if used >= MIN_BLOCKS:

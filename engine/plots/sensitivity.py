@@ -8,6 +8,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from engine.plots.base import axes, figure, label, log_axis
 
@@ -45,20 +46,45 @@ def sobol_bars(idx: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
 
 
 def sobol_overview(idx: xr.Dataset, outputs: Sequence[str] | None = None) -> Figure:
-    """One panel of S1/ST bars per output."""
+    """Every output against every factor in one heatmap: colour = total-order index ST, text =
+    S1 / ST (a grey cell: the output is defined too rarely to analyse)."""
     outputs = list(outputs if outputs is not None else idx["output"].values)
-    cols = 3
-    rows = -(-len(outputs) // cols)
-    fig, grid = figure(rows, cols, figsize=(5.2 * cols, 0.34 * idx.sizes["factor"] * rows
-                                            + 1.7 * rows))
-    for ax, name in zip(grid.ravel(), outputs, strict=False):
-        sobol_bars(idx, name, ax=ax)
-    for ax in grid.ravel()[len(outputs):]:
-        ax.set_visible(False)
-    grid.ravel()[0].legend(fontsize=8, loc="lower right")
+    factors = _factors(idx)
+    st = np.stack([idx["ST"].sel(output=o).values for o in outputs])
+    s1 = np.stack([idx["S1"].sel(output=o).values for o in outputs])
+    labels = [str(idx["output_label"].sel(output=o).values) if "output_label" in idx else o
+              for o in outputs]
+    labels = [(lb if len(lb) <= 58 else lb[:55] + "...") + f"  ({o})" for lb, o in
+              zip(labels, outputs, strict=True)]
+    fig, grid = figure(1, 1, figsize=(1.0 * len(factors) + 6.5, 0.42 * len(outputs) + 2.2))
+    ax = grid[0, 0]
+    image = ax.imshow(np.clip(np.nan_to_num(st, nan=0.0), 0, 1), cmap="Oranges", vmin=0, vmax=1,
+                      aspect="auto")
+    for i in range(len(outputs)):
+        for j in range(len(factors)):
+            if np.isfinite(st[i, j]):
+                ax.text(j, i, f"{max(s1[i, j], 0):.2f}\n{st[i, j]:.2f}", ha="center",
+                        va="center", fontsize=6.5, color="k" if st[i, j] < 0.6 else "w")
+            else:
+                ax.add_patch(plt_rect(j, i))
+    ax.set_xticks(range(len(factors)), factors, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(outputs)), labels, fontsize=8)
+    fig.colorbar(image, ax=ax, label="total-order index ST (with interactions)", shrink=0.6)
     n = idx.attrs.get("N")
-    fig.suptitle(f"Sobol' indices with {idx.attrs.get('conf_level', 0.95):.0%} bootstrap "
-                 f"intervals (N = {n:,} base rows)" if n else "Sobol' indices")
+    ax.set_title("Sobol' indices: in each cell S1 (alone) over ST (with interactions)"
+                 + (f", N = {n:,} base rows" if n else ""), fontsize=10)
+    return fig
+
+
+def plt_rect(j: int, i: int) -> Rectangle:
+    return Rectangle((j - 0.5, i - 0.5), 1, 1, color="0.85")
+
+
+def sobol_ranking(idx: xr.Dataset, output: str) -> Figure:
+    """One output's S1 and ST bars with their bootstrap half-widths (the headline figure)."""
+    fig, grid = figure(1, 1, figsize=(7.5, 0.35 * idx.sizes["factor"] + 1.6))
+    sobol_bars(idx, output, ax=grid[0, 0])
+    grid[0, 0].legend(fontsize=8, loc="lower right")
     return fig
 
 
@@ -125,7 +151,7 @@ def convergence(idx: xr.Dataset, output: str) -> Figure:
 
 
 def scatter_grid(ds: xr.Dataset, outcome: str, parameters: Sequence[str],
-                 max_points: int = 4000) -> Figure:
+                 max_points: int = 2500) -> Figure:
     """The outcome against each uncertain parameter (a thinned sample of scenarios)."""
     cols = 4
     rows = -(-len(parameters) // cols)
