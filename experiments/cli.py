@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from engine.config import ConfigError, MeekConfig, Settings, build
-from engine.resources import conf_dir
+from engine.resources import conf_dir, tune_malloc
 from engine.runs import RunDir, RunDirError, finished
 
 log = logging.getLogger("meek")
@@ -292,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _on_signal)
+    tune_malloc()
     register_schema()
     parser = get_args_parser()
     args = parser.parse_args(argv)
