@@ -112,8 +112,14 @@ def write_report(run: RunDir, s: Settings, title: str, sections: list[Section],
     from engine.reports import html
 
     phase("report")
+    from engine.reports import policy
+
+    extra = []
+    if summary is not None and policy.has_policy_outcomes(summary):
+        extra.append(policy.section(summary, s.start_year, s.config.governance.threshold_flop,
+                                    s.config.outcomes.threshold_nats, s.config.policy.name))
     report = Report(title, f"python run.py {s.config.task} | actor {s.config.actor.name} | "
                            f"{s.design.describe()} | seed {s.seed}",
                     caveats=caveats(summary) if summary is not None else [],
-                    sections=[*sections, priors_section(s)], files=files)
+                    sections=[*extra, *sections, priors_section(s)], files=files)
     html.write(report, run.staging)

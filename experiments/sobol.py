@@ -9,6 +9,7 @@ import xarray as xr
 
 from engine import io, plots
 from engine.analysis.sobol import max_width, outputs_of, sobol_dataset
+from engine.calibration import posterior
 from engine.config import Settings
 from engine.designs import make_design
 from engine.reducers import SobolSeries
@@ -21,14 +22,20 @@ log = logging.getLogger("meek")
 
 
 def run(s: Settings, run: RunDir, attrs: dict) -> float:
-    sec, design = s.config.sobol, s.design
-    factors = s.priors.uncertain
+    sec, design, priors = s.config.sobol, s.design, s.priors
+    if sec.calibration:  # the posterior: correlated factors grouped, each group one factor
+        cal = posterior.load(sec.calibration, "sobol.calibration")
+        priors = posterior.posterior_priors(cal, s.priors, sec.group_threshold)
+        design = make_design("saltelli", design.n, priors.columns, s.seed, groups=priors.groups,
+                             second_order=design.second_order)
+        attrs = {**attrs, "drawn_from": f"the posterior of {sec.calibration}"}
+    factors = priors.uncertain
     names = [n for n in sec.series if n in s.simulator.series()]  # validation models have none
     boot = dict(num_resamples=sec.num_resamples, conf_level=sec.conf_level, seed=s.seed)
     while True:  # target_width: double N until every interval is narrow enough
         series = SobolSeries(names, len(factors), design.second_order, design.n, **boot)
         ev = run_job(s, run, reducers={"sobol": series} if names else {}, design=design,
-                     extra_attrs=attrs)
+                     priors=priors, extra_attrs=attrs)
         scenarios = ev.open()
         phase("analyse")
         labels = {k: str(v.attrs.get("long_name", k)) for k, v in scenarios.data_vars.items()}
@@ -56,8 +63,8 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
         plots.save(plots.convergence(saved, first), run.file(f"convergence_{first}.png"))
         for name in names:
             plots.save(plots.sobol_over_time(saved, name), run.file(f"sobol_{name}_over_time.png"))
-        shown = [o for f in factors for o in s.priors[f].outputs if o not in ("A", "L0",
-                                                                            "scaling_fit")]
+        shown = [o for f in factors for o in priors[f].outputs if o not in ("A", "L0",
+                                                                          "scaling_fit")]
         if first in scenarios:
             plots.save(plots.scatter_grid(scenarios, first, shown), run.file(f"scatter_{first}.png"))
         io.write_text(sobol_summary(saved, summary, list(saved["output"].values)),

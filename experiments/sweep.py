@@ -24,8 +24,8 @@ from engine.reports.html import Report, Section, Table
 from engine.runs import DONE
 
 log = logging.getLogger("meek")
-HEADLINE = ("t_peak", "peak_gap", "gap_at_10y", "regulatory_window", "years_behind_at_10y",
-            "t_inference_catchup")
+HEADLINE = ("t_peak", "peak_gap", "gap_at_10y", "regulatory_window", "t_threshold_capability",
+            "years_behind_at_5y", "years_behind_at_10y", "t_inference_catchup")
 
 
 def dim_name(key: str) -> str:

@@ -133,3 +133,61 @@ def test_calibrate_then_fan_from_the_posterior(cli, tmp_path):
         posterior_values = set(np.round(cal["g_inf"].values, 12))
         assert set(np.round(ds["g_inf"].values, 12)) <= posterior_values
         assert "posterior" in ds.attrs["drawn_from"]
+    from engine.calibration.posterior import factor_groups
+
+    sob = run_cli(["experiment=sobol", "sampler.n=64", "time.steps=11", "sobol.num_resamples=20",
+                   f"sobol.calibration={run / 'calibration.nc'}"], tmp_path / "sobol")
+    assert sob.returncode == 0, sob.stderr
+    with xr.open_dataset(tmp_path / "sobol" / "sobol.nc") as si, \
+            xr.open_dataset(tmp_path / "sobol" / "scenarios.nc") as ds, \
+            xr.open_dataset(run / "calibration.nc") as cal:
+        groups = factor_groups(cal, settings([]).priors, 0.3)
+        assert sorted(si["factor"].values) == sorted("+".join(g) for g in groups)
+        assert set(np.round(ds["g_inf"].values, 12)) <= set(np.round(cal["g_inf"].values, 12))
+        assert "posterior" in ds.attrs["drawn_from"]
+
+
+def fake_posterior(priors, rho, n=4000, seed=3):
+    """A posterior of n equally weighted particles in which flop_per_usd and the inference
+    multiplier share a Gaussian copula with correlation rho and every other column is independent
+    (the columns follow the priors' order; the last is the noise)."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    unit = rng.random((n, priors.columns + 1))
+    z = rng.normal(size=(n, 2))
+    start, where = 0, {}
+    for p in priors:
+        where[p.name] = start
+        start += p.columns
+    unit[:, where["flop_per_usd"]] = norm.cdf(z[:, 0])
+    unit[:, where["inference_compute_multiplier"]] = norm.cdf(
+        rho * z[:, 0] + np.sqrt(1 - rho ** 2) * z[:, 1])
+    return xr.Dataset({"unit": (("particle", "column"), unit),
+                       "weight": ("particle", np.full(n, 1.0 / n))})
+
+
+def test_correlated_posterior_factors_are_grouped_and_independent_ones_are_not():
+    from engine.calibration.posterior import factor_groups
+
+    priors = settings([]).priors
+    grouped = factor_groups(fake_posterior(priors, -0.9), priors, threshold=0.3)
+    assert ["flop_per_usd", "inference_compute_multiplier"] in grouped
+    assert sorted(len(g) for g in grouped) == [1] * (len(priors.uncertain) - 2) + [2]
+    # a rank correlation of about 0.2 stays below the threshold: every factor alone
+    alone = factor_groups(fake_posterior(priors, 0.2), priors, threshold=0.3)
+    assert all(len(g) == 1 for g in alone)
+
+
+def test_particles_are_drawn_in_proportion_to_their_weights():
+    from engine.priors.particles import Particles
+    from engine.priors.uniform import Uniform
+
+    member = Uniform.build("x", {"dist": "uniform", "low": 0.0, "high": 1.0})
+    weights = np.array([0.5, 0.3, 0.2])
+    part = Particles("x", np.array([[0.1], [0.5], [0.9]]), weights, [member])
+    u = (np.arange(10_000) + 0.5) / 10_000  # a uniform grid: exact shares up to one cell
+    drawn = part.ppf(u[:, None])["x"]
+    shares = [np.mean(np.isclose(drawn, v)) for v in (0.1, 0.5, 0.9)]
+    assert np.allclose(shares, weights, atol=1e-4)
+    assert part.columns == 1 and part.support()["x"] == (0.1, 0.9)

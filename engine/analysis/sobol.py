@@ -108,6 +108,8 @@ def sobol_dataset(outputs: Mapping[str, np.ndarray], factors: Sequence[str], *,
     n_base = next(iter(outputs.values())).size // step if outputs else 0
     counts = bootstrap_counts(n_base, num_resamples, seed) if outputs else None
     names, results, shares, used, conv = [], [], [], [], []
+    from engine.progress import Progress
+    progress = Progress("analyse", len(outputs), unit="outputs")
     for name, y in outputs.items():
         for suffix, res, share, n_used in _analyses(y, g, second_order, counts, kw):
             names.append(name + suffix)
@@ -116,6 +118,7 @@ def sobol_dataset(outputs: Mapping[str, np.ndarray], factors: Sequence[str], *,
             used.append(n_used)
             conv.append(_convergence(np.isfinite(y).astype(float) if suffix else y, g,
                                      second_order, kw))
+        progress.advance(1)
 
     def stack(attr: str, shape: tuple[int, ...]) -> np.ndarray:
         return np.stack([getattr(r, attr)[0] if r is not None else np.full(shape, np.nan)

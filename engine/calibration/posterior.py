@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -65,3 +66,62 @@ def design(ds: xr.Dataset, priors: PriorSet, n: int, seed: int,
     unit = ds["unit"].values
     idx = systematic(np.random.default_rng([seed, 0xD5]), ds["weight"].values, n)
     return Given(unit[idx, :columns], seed, "posterior")
+
+
+def factor_groups(ds: xr.Dataset, priors: PriorSet, threshold: float = 0.3) -> list[list[str]]:
+    """Uncertain factors whose posterior (weighted) rank correlation exceeds ``threshold`` in
+    absolute value, joined into groups (transitively)."""
+    factors = priors.uncertain
+    unit, w = ds["unit"].values, ds["weight"].values
+    cols: dict[str, list[int]] = {}
+    start = 0
+    for p in priors:
+        cols[p.name] = list(range(start, start + p.columns))
+        start += p.columns
+
+    def corr(i: int, j: int) -> float:
+        x, y = unit[:, i], unit[:, j]
+        mx, my = np.sum(w * x), np.sum(w * y)
+        cov = np.sum(w * (x - mx) * (y - my))
+        sx, sy = np.sqrt(np.sum(w * (x - mx) ** 2)), np.sqrt(np.sum(w * (y - my) ** 2))
+        return float(cov / (sx * sy)) if sx > 0 and sy > 0 else 0.0
+
+    parent = {f: f for f in factors}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            f = parent[f]
+        return f
+
+    for a_i, a in enumerate(factors):
+        for b in factors[a_i + 1:]:
+            if max(abs(corr(i, j)) for i in cols[a] for j in cols[b]) > threshold:
+                parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = {}
+    for f in factors:
+        groups.setdefault(root(f), []).append(f)
+    return list(groups.values())
+
+
+def posterior_priors(ds: xr.Dataset, priors: PriorSet, threshold: float = 0.3,
+                     key: str = "sobol.calibration") -> PriorSet:
+    """The posterior as independent factors for a Sobol' analysis: each group of correlated
+    factors becomes one factor drawn jointly from the weighted particles; factors left alone
+    are drawn from their own posterior marginal the same way. Correlations below ``threshold``
+    between groups are neglected (the analysis assumes independent factors)."""
+    from engine.priors.particles import Particles
+
+    check(ds, priors, key)
+    unit, w = ds["unit"].values, ds["weight"].values
+    cols: dict[str, slice] = {}
+    start = 0
+    for p in priors:
+        cols[p.name] = slice(start, start + p.columns)
+        start += p.columns
+    new: dict[str, Any] = {p.name: p for p in priors if p.fixed}
+    for group in factor_groups(ds, priors, threshold):
+        members = [priors[f] for f in group]
+        block = np.column_stack([unit[:, cols[f]] for f in group])
+        name = "+".join(group)
+        new[name] = Particles(name, block, w, members)
+    return PriorSet(new)

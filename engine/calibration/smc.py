@@ -6,8 +6,9 @@ drawn from the priors (the engine's first evaluation), and the likelihood is rai
 L^0 to L^1 in stages: each stage picks the next exponent so that the effective sample size of
 the reweighted particles stays at a fraction of their number (so the weights never collapse),
 resamples them (systematic resampling), and moves them with random-walk Metropolis steps that
-leave the tempered posterior invariant (proposals reflected at the cube's faces, so they are
-symmetric; the step scale adapts to the acceptance rate). The last stage stops at exponent 1
+leave the tempered posterior invariant (Gaussian proposals with the particles' covariance,
+reflected at the cube's faces, so they are symmetric; the step scale adapts to the acceptance
+rate, and moves repeat until nine particles in ten have moved). The last stage stops at exponent 1
 without resampling: the result is weighted particles with an ESS of at least that fraction.
 
 All random numbers come from the seed, drawn on the client in a fixed order; the likelihood of a
@@ -82,7 +83,13 @@ class Posterior:
 
     @property
     def ess(self) -> float:
-        return ess(np.log(np.where(self.weights > 0, self.weights, 0.0)))
+        with np.errstate(divide="ignore"):
+            return ess(np.log(np.where(self.weights > 0, self.weights, 0.0)))
+
+    @property
+    def distinct(self) -> int:
+        """Particles that differ from every other (moves make resampled copies distinct)."""
+        return int(len(np.unique(self.unit, axis=0)))
 
 
 def _next_beta(loglik: np.ndarray, beta: float, target: float) -> float:
@@ -109,7 +116,7 @@ def temper(loglik_fn: Callable[[np.ndarray], np.ndarray], unit: np.ndarray, *, s
     if not np.isfinite(ll).any():
         raise CalibrationError("priors: no prior draw can produce the observed data (every "
                                "likelihood is zero); widen the priors or check the data window")
-    beta, scale = 0.0, 0.5
+    beta, scale = 0.0, 2.38 / np.sqrt(d)
     stages: list[dict[str, float]] = []
     target = ess_fraction * n
     for stage in range(max_stages):
@@ -117,7 +124,8 @@ def temper(loglik_fn: Callable[[np.ndarray], np.ndarray], unit: np.ndarray, *, s
         logw = (new - beta) * ll
         beta = new
         weights = normalised(logw)
-        info = {"beta": beta, "ess": ess(logw), "acceptance": np.nan, "scale": np.nan}
+        info = {"beta": beta, "ess": ess(logw), "acceptance": np.nan, "scale": np.nan,
+                "moves": 0, "moved": np.nan}
         if beta >= 1.0:
             stages.append(info)
             log.info("calibrate: stage %d reached the posterior, ESS %.0f of %d particles",
@@ -125,21 +133,28 @@ def temper(loglik_fn: Callable[[np.ndarray], np.ndarray], unit: np.ndarray, *, s
             return Posterior(u, weights, ll, stages)
         idx = systematic(rng, weights, n)
         u, ll = u[idx], ll[idx]
-        sd = np.maximum(u.std(axis=0), 1e-3)
-        accepted = 0
-        for _ in range(mcmc_steps):
-            prop = reflect(u + rng.normal(size=(n, d)) * (scale * sd))
+        # random-walk Metropolis with the particles' covariance (their correlations too), scaled
+        # towards the usual acceptance; moves repeat until most particles have moved
+        cov = np.cov(u, rowvar=False).reshape(d, d) + 1e-10 * np.eye(d)
+        chol = np.linalg.cholesky(cov)
+        moved = np.zeros(n, dtype=bool)
+        accepted, steps = 0, 0
+        while steps < max(mcmc_steps, 1) or (moved.mean() < 0.9 and steps < 10 * mcmc_steps):
+            prop = reflect(u + scale * (rng.normal(size=(n, d)) @ chol.T))
             llp = loglik_fn(prop)
             with np.errstate(invalid="ignore"):
                 ok = np.log(rng.random(n)) < beta * (llp - ll)
             u = np.where(ok[:, None], prop, u)
             ll = np.where(ok, llp, ll)
+            moved |= ok
             accepted += int(ok.sum())
-        rate = accepted / (n * mcmc_steps)
-        info.update(acceptance=rate, scale=scale)
+            steps += 1
+        rate = accepted / (n * steps)
+        info.update(acceptance=rate, scale=scale, moves=steps, moved=float(moved.mean()))
         stages.append(info)
-        log.info("calibrate: stage %d, tempering %.4f, ESS %.0f, acceptance %.2f", stage + 1,
-                 beta, info["ess"], rate)
+        log.info("calibrate: stage %d, tempering %.4f, ESS %.0f, %d moves, acceptance %.2f, "
+                 "%.0f%% of particles moved", stage + 1, beta, info["ess"], steps, rate,
+                 100 * moved.mean())
         scale *= float(np.exp(rate - 0.234))  # aim at the usual random-walk acceptance
     raise CalibrationError(f"calibrate.max_stages={max_stages}: the tempering did not reach the "
                            f"posterior (exponent {beta:.3g}); raise it or calibrate.particles")

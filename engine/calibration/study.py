@@ -145,6 +145,8 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
                                                      "units": "1"}),
         "ess": ((), post.ess, {"long_name": "effective sample size of the posterior weights",
                                "units": "1"}),
+        "distinct_particles": ((), post.distinct, {"long_name": "particles distinct from every "
+                                                                "other", "units": "1"}),
         "observed_gap": ("month", obs.gap, {
             "long_name": "observed MMLU-Pro gap, best overall minus best in the price band",
             "units": "percent"}),
@@ -169,6 +171,8 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
             "long_name": "ESS after reweighting", "units": "1"}),
         "stage_acceptance": ("stage", [st["acceptance"] for st in post.stages], {
             "long_name": "Metropolis acceptance rate", "units": "1"}),
+        "stage_moves": ("stage", [st["moves"] for st in post.stages], {
+            "long_name": "Metropolis moves in the stage", "units": "1"}),
     }
     for name in uncertain:
         data[name] = ("particle", post_values[name], {"long_name": f"{name}, posterior particle",

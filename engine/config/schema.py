@@ -187,6 +187,8 @@ class SobolConfig:
     conf_level: float = MISSING
     target_width: Optional[float] = None
     max_n: int = MISSING
+    calibration: Optional[str] = None
+    group_threshold: float = 0.3
 
     def check(self) -> None:
         if not self.outputs:
@@ -196,6 +198,7 @@ class SobolConfig:
         if self.target_width is not None:
             within("sobol.target_width", self.target_width, 0, 2, open_ends=True)
         at_least("sobol.max_n", self.max_n, 2)
+        within("sobol.group_threshold", self.group_threshold, 0, 1, open_ends=True)
 
 
 @dataclass

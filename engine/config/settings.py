@@ -128,6 +128,13 @@ def check_sections(cfg: MeekConfig, simulator: Simulator, priors: PriorSet) -> N
                 fail(f"{section}.outputs", list(sec.outputs), str(err))
     if cfg.sobol is not None and series:  # validation functions have no series
         _names("sobol.series", cfg.sobol.series, series)
+    if cfg.sobol is not None and cfg.sobol.calibration:
+        from engine.calibration import posterior
+        try:
+            posterior.check(posterior.load(cfg.sobol.calibration, "sobol.calibration"), priors,
+                            "sobol.calibration")
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
     if cfg.fan is not None:
         _names("fan.log_scale", cfg.fan.log_scale, {k: 1 for k in cfg.output.series})
         if cfg.fan.calibration:

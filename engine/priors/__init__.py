@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.priors import (beta, fixed, lognormal, loguniform, normal, scaling_law,  # noqa: F401
-                           triangular, truncnormal, uniform)
+from engine.priors import (beta, fixed, lognormal, loguniform, normal, particles,  # noqa: F401
+                           scaling_law, triangular, truncnormal, uniform)
 from engine.priors.base import REGISTRY, Array, Prior, PriorError
 
 __all__ = ["Prior", "PriorError", "PriorSet", "make_prior"]
