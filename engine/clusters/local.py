@@ -29,7 +29,9 @@ class Local(Cluster):
         s = self.settings
         environ = {"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_":
                    str(WORKER_MMAP_THRESHOLD),
-                   "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": "1"}
+                   "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": "1",
+                   # no huge pages for numpy's arrays in the workers either (tune_malloc)
+                   "distributed.nanny.pre-spawn-environ.NUMPY_MADVISE_HUGEPAGE": "0"}
         # the workers ignore SIGINT (the terminal sends Ctrl-C to the whole process group): this
         # process alone handles it and shuts the cluster down, with one line, not one per worker
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
