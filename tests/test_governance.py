@@ -25,6 +25,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from engine import model
 from engine.model import PAPER, Params, capability, scaling_laws
+from tests.test_model import check_catchup
 
 PAPER_D = PAPER.as_dict()
 
@@ -484,20 +485,7 @@ def test_t_inference_catchup_price_decline_matches_scan(schedule):
         p = random_params(rng, schedule)
         p["g_inf"] = math.exp(rng.uniform(math.log(1.2), math.log(150.0)))
         p["price_per_token_usd"] = 10 ** rng.uniform(-9, -5)
-        got = float(model.t_inference_catchup(Params(**p), "price_decline"))
-        d = naive_log_ratio_price_decline(grid, p)
-        behind = np.nonzero(d < 0)[0]
-        if len(behind) == 0:
-            assert got == 0.0
-            counts["zero"] += 1
-        elif behind[-1] == len(grid) - 1:
-            assert math.isnan(got) or got > 60.0 - 1e-3
-            counts["never"] += math.isnan(got)
-        else:
-            ref = brentq(lambda t: naive_log_ratio_price_decline(t, p), grid[behind[-1]],
-                         grid[behind[-1] + 1])
-            assert got == pytest.approx(ref, abs=1e-8), p
-            counts["positive"] += 1
+        check_catchup(p, "price_decline", naive_log_ratio_price_decline, grid, counts)
     assert min(counts.values()) >= 5, counts
 
 

@@ -236,22 +236,27 @@ def test_t_inference_catchup_matches_scan(schedule):
     for _ in range(200):
         p = random_params(rng, schedule)
         p["g_inf"] = math.exp(rng.uniform(math.log(1.2), math.log(18.2)))
-        got = float(model.t_inference_catchup(Params(**p), "paper"))
-        d = naive_log_ratio_inference(grid, p)
-        behind = np.nonzero(d < 0)[0]
-        if len(behind) == 0:
-            assert got == 0.0
-            counts["zero"] += 1
-        elif behind[-1] == len(grid) - 1:
-            # still behind at 60 years: either never, or a very late catch-up
-            assert math.isnan(got) or got > 60.0 - 1e-3
-            counts["never"] += math.isnan(got)
-        else:
-            ref = brentq(lambda t: naive_log_ratio_inference(t, p), grid[behind[-1]],
-                         grid[behind[-1] + 1])
-            assert got == pytest.approx(ref, abs=1e-8), p
-            counts["positive"] += 1
+        check_catchup(p, "paper", naive_log_ratio_inference, grid, counts)
     assert min(counts.values()) >= 5, counts
+
+
+def check_catchup(p, form, naive, grid, counts):
+    """t_inference_catchup against brentq on the naive log ratio, bracketed by a fine scan:
+    0 if never behind, NaN (or very late) if still behind at the grid's end."""
+    got = float(model.t_inference_catchup(Params(**p), form))
+    d = naive(grid, p)
+    behind = np.nonzero(d < 0)[0]
+    if len(behind) == 0:
+        assert got == 0.0
+        counts["zero"] += 1
+    elif behind[-1] == len(grid) - 1:
+        # still behind at 60 years: either never, or a very late catch-up
+        assert math.isnan(got) or got > grid[-1] - 1e-3
+        counts["never"] += math.isnan(got)
+    else:
+        ref = brentq(lambda t: naive(t, p), grid[behind[-1]], grid[behind[-1] + 1])
+        assert got == pytest.approx(ref, abs=1e-8), p
+        counts["positive"] += 1
 
 
 def test_inference_gap_matches_naive_losses():

@@ -626,6 +626,20 @@ def _golden(lane: np.ndarray, lane_i: np.ndarray, filled: int, iterations: int, 
             out[_B_WHEN, i] = lane[_L_GRID_T * _W + l]
 
 
+@njit(**_INLINE)
+def _breakpoints(lag: float, ts: float) -> tuple[float, float, float]:
+    """The paths' breakpoints 0, the diffusion lag and the switch year, sorted
+    (Paths.breakpoints)."""
+    b0, b1, b2 = 0.0, lag, ts
+    if b1 > b2:
+        b1, b2 = b2, b1
+    if b0 > b1:
+        b0, b1 = b1, b0
+    if b1 > b2:
+        b1, b2 = b2, b1
+    return b0, b1, b2
+
+
 @njit(**_JIT)
 def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, la: float,
               lh: float, l1: float, l2: float, ts: float, e: float, lag: float, cm0: float,
@@ -636,13 +650,7 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
     nan = np.nan
     inf = np.inf
     # ---- pieces of the paths (Paths.breakpoints / Paths.segments)
-    b0, b1, b2 = 0.0, lag, ts
-    if b1 > b2:
-        b1, b2 = b2, b1
-    if b0 > b1:
-        b0, b1 = b1, b0
-    if b1 > b2:
-        b1, b2 = b2, b1
+    b0, b1, b2 = _breakpoints(lag, ts)
     # seg[k]: lo, hi, t0, m0, d0, a, r, log1p(r/a), critical root (order 1), gap at the root
     for k in range(4):
         lo = -inf if k == 0 else (b0 if k == 1 else (b1 if k == 2 else b2))
@@ -968,13 +976,7 @@ def _gap_series(t: np.ndarray, nt: int, dt: float, A: float, alpha: float, cm0: 
     """
     ex = wk[0]   # exp arguments: q^j (_B), Q^j (_B), anchors (na)
     em = wk[1]   # expm1 arguments: Q^j - 1 (_B), anchors (na)
-    b0, b1, b2 = 0.0, lag, ts
-    if b1 > b2:
-        b1, b2 = b2, b1
-    if b0 > b1:
-        b0, b1 = b1, b0
-    if b1 > b2:
-        b1, b2 = b2, b1
+    b0, b1, b2 = _breakpoints(lag, ts)
     sd = abs(l1) + abs(l2) + abs(la) + abs(lh)
     alr0 = abs(lr0)
     nf = 0   # points to evaluate directly: at[:nf] (indices), tv[:nf] (times)
