@@ -169,11 +169,11 @@ def _run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
         data = evaluate_rows(job, a, b, needed)
         floating = {}
         for rname, reducer in job.reducers.items():
-            part = reducer.partial({k: data[k] for k in reducer.needs}, a)
+            needs = {k: data[k] for k in reducer.needs}
             if getattr(reducer, "exact", False):
-                exact[rname] = part if rname not in exact else reducer.combine(exact[rname], part)
+                exact[rname] = reducer.accumulate(exact.get(rname), needs, a)
             else:
-                floating[rname] = part
+                floating[rname] = reducer.partial(needs, a)
         if floating:
             pieces.append((a, floating))
         for name in names:

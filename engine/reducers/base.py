@@ -35,6 +35,12 @@ class Reducer(ABC):
     def combine(self, a: Any, b: Any) -> Any:
         """Summary of two consecutive pieces (a before b)."""
 
+    def accumulate(self, acc: Any, piece: Mapping[str, Array], first_row: int) -> Any:
+        """``combine(acc, partial(piece))`` (``acc`` None for a chunk's first piece). Reducers
+        whose partials are exact (``exact = True``) may add the piece into ``acc`` in place."""
+        part = self.partial(piece, first_row)
+        return part if acc is None else self.combine(acc, part)
+
     @abstractmethod
     def finish(self, total: Any) -> Any:
         """The result from the summary of every row."""

@@ -87,12 +87,18 @@ class FanHistogram(Reducer):
 
     def partial(self, piece: Mapping[str, Array], first_row: int) -> dict[str, Array]:
         """Counts per t in columns: -inf, below lo, the regular bins, at or above hi, +inf, NaN."""
-        out = {}
+        return self.accumulate(None, piece, first_row)
+
+    def accumulate(self, acc: dict[str, Array] | None, piece: Mapping[str, Array],
+                   first_row: int) -> dict[str, Array]:
+        """Counts the piece into ``acc`` in place (integer counts: the same as combining), so a
+        chunk allocates its counts once, not once a piece (each is T x (bins + 5) int64)."""
+        out = acc if acc is not None else {}
         for name in self.needs:
             values = np.ascontiguousarray(piece[name], dtype=np.float64)
-            counts = np.zeros((values.shape[1], self.bins + 5), dtype=np.int64)
-            _count(values, self.lo[name], self.hi[name], self.bins, name in self.log, counts)
-            out[name] = counts
+            if name not in out:
+                out[name] = np.zeros((values.shape[1], self.bins + 5), dtype=np.int64)
+            _count(values, self.lo[name], self.hi[name], self.bins, name in self.log, out[name])
         return out
 
     def combine(self, a: dict[str, Array], b: dict[str, Array]) -> dict[str, Array]:
