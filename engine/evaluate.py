@@ -46,6 +46,8 @@ PIECE_BASE_ROWS = 1024
 PIECE_ROWS = 4096
 #: Rows of the pilot sample that reducers look at before the run (e.g. fan histogram ranges).
 PILOT_ROWS = 20_000
+#: at most this many bytes of reducer partials held between folds (see evaluate)
+WAVE_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -330,15 +332,23 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
         log.info("resume: %d of %d chunks verified and kept", len(done), len(bounds))
         progress.advance(sum(b - a for i, a, b in bounds if i in done))
     todo = [b for b in bounds if b[0] not in done]
-    wave = max(2 * workers, math.ceil(len(bounds) / 10))
+    # the first wave has one chunk per worker slot; later waves as many as ~10% of the run,
+    # but never more than WAVE_BYTES of partials held at once (a fan's counts are ~10 MB per
+    # series and chunk: 10% of a 10^8 run's chunks would hold gigabytes)
+    wave, most = 2 * workers, max(2 * workers, math.ceil(len(bounds) / 10))
     fold = _Fold(job.reducers)
     buffer: dict[int, dict[str, Any]] = {}
     next_fold = 0
-    for w0 in range(0, len(todo), wave):
+    w0 = 0
+    while w0 < len(todo):
         tasks = [dask.delayed(_run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
                                                       targets, store)
                  for i, a, b in todo[w0:w0 + wave]]
-        for result in dask.compute(*tasks):
+        w0 += len(tasks)
+        results = dask.compute(*tasks)
+        held = max(_partial_bytes(r) for r in results)
+        wave = max(2 * workers, min(most, int(WAVE_BYTES // max(held, 1))))
+        for result in results:
             if "data" in result:
                 for name, values in result.pop("data").items():
                     gathered[name][result["start"]:result["stop"]] = values
@@ -368,6 +378,21 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s", f"{rows:,}", elapsed,
              f"{rows / max(elapsed, 1e-9):,.0f}", path.name)
     return Evaluation(path, reduced, streamed, elapsed, computed)
+
+
+def _partial_bytes(result: Mapping[str, Any]) -> int:
+    """Bytes of the reducers' partials a chunk's result holds."""
+    arrays = [result["exact"], *(part for _, part in result["pieces"])]
+    total = 0
+    while arrays:
+        item = arrays.pop()
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+        elif isinstance(item, Mapping):
+            arrays.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            arrays.extend(item)
+    return total
 
 
 def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:

@@ -7,6 +7,7 @@ import xarray as xr
 
 from engine import io, plots
 from engine.analysis.fan import fan
+from engine.analysis.outcomes import thinned
 from engine.calibration import posterior
 from engine.config import Settings
 from engine.reducers import FanHistogram
@@ -44,7 +45,8 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
             plots.save(plots.years_behind_and_gap(q), run.file("years_behind_and_gap.png"))
             figures.append(("years_behind_and_gap.png", "bounded loss gap, unbounded years "
                                                         "behind"))
-    plots.save(plots.distribution(scenarios, "t_peak"), run.file("t_peak.png"))
+    plots.save(plots.distribution(thinned(scenarios, ["t_peak"])[0], "t_peak"),
+               run.file("t_peak.png"))
     figures.append(("t_peak.png", "when the loss gap peaks"))
     write_report(run, s, f"Uncertainty fans (scenarios drawn from {source})",
                  [outcomes_section(summary),

@@ -25,11 +25,18 @@ def scalar_outcomes(ds: xr.Dataset, exclude: Sequence[str] = ("domain_reason",))
             and v.dtype.kind == "f" and k not in exclude and k not in params]
 
 
+def thinned(ds: xr.Dataset, names: Sequence[str]) -> tuple[xr.Dataset, int]:
+    """``names`` of every stride-th scenario, loaded: at most MAX_ROWS rows (a systematic
+    subsample of an i.i.d. or quasi-random design; quantiles to well within a bin of a figure),
+    so that summaries and figures of a 10^8-scenario run fit in memory. Returns the stride."""
+    stride = max(1, -(-ds.sizes["scenario"] // MAX_ROWS))
+    return ds[list(names)].isel(scenario=slice(None, None, stride)).load(), stride
+
+
 def summarise(ds: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
     """Quantiles and shares of ``names`` (an ``outcome`` dimension)."""
     rows = ds.sizes["scenario"]
-    stride = max(1, -(-rows // MAX_ROWS))
-    sub = ds[list(names)].isel(scenario=slice(None, None, stride)).load()
+    sub, stride = thinned(ds, names)
     q = np.full((len(names), len(QUANTILES)), np.nan)
     mean, undefined, infinite, negative = (np.zeros(len(names)) for _ in range(4))
     for i, name in enumerate(names):
