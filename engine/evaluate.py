@@ -48,6 +48,10 @@ PIECE_ROWS = 4096
 PILOT_ROWS = 20_000
 #: at most this many bytes of reducer partials held between folds (see evaluate)
 WAVE_BYTES = 256 * 2**20
+#: a streamed run saves its fold so far (and deletes the chunks' partials files) once this
+#: many bytes of partials have been folded since the last checkpoint, or CHECKPOINT_SECONDS
+CHECKPOINT_BYTES = 1 * 2**30
+CHECKPOINT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,18 @@ class _Fold:
             for rname, part in parts.items():
                 self._add(rname, part)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fold so far as named arrays (lossless: a checkpoint)."""
+        return {f"{rname}/{k}": v for rname, total in self.total.items()
+                for k, v in self.reducers[rname].to_arrays(total).items()}
+
+    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
+        for rname, reducer in self.reducers.items():
+            sub = {k[len(rname) + 1:]: v for k, v in arrays.items()
+                   if k.startswith(f"{rname}/")}
+            if sub:
+                self.total[rname] = reducer.from_arrays(sub)
+
     def _add(self, rname: str, part: Any) -> None:
         r = self.reducers[rname]
         self.total[rname] = part if rname not in self.total else r.combine(self.total[rname],
@@ -339,6 +355,10 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     fold = _Fold(job.reducers)
     buffer: dict[int, dict[str, Any]] = {}
     next_fold = 0
+    if store is not None and (saved := store.checkpointed()) is not None:
+        fold.restore(saved)
+        next_fold = store.folded
+    unsaved, saved_at = 0, time.perf_counter()
     w0 = 0
     while w0 < len(todo):
         tasks = [dask.delayed(_run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
@@ -360,7 +380,13 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
                 assert store is not None
                 res = _result_from_arrays(job, next_fold, store.partials(next_fold))
             fold.add(res)
+            unsaved += _partial_bytes(res)
             next_fold += 1
+        if store is not None and next_fold > store.folded and (
+                unsaved >= CHECKPOINT_BYTES
+                or time.perf_counter() - saved_at >= CHECKPOINT_SECONDS):
+            store.checkpoint(next_fold, fold.arrays())
+            unsaved, saved_at = 0, time.perf_counter()
     while next_fold < len(bounds):  # everything was resumed
         assert store is not None
         fold.add(_result_from_arrays(job, next_fold, store.partials(next_fold)))

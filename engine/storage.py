@@ -1,10 +1,18 @@
 """Zarr stores written chunk by chunk, with markers that make an interrupted run resumable.
 
 A store is built as ``<name>.partial``; every finished chunk leaves a marker (in
-``<name>.chunks.partial``): the chunk's reducer partials (``.npz``) and a JSON record with the SHA-256 of the chunk's data as written and of the
-partials file. A resume reads every marked chunk back from the store and checks both digests;
-a chunk that fails is recomputed. The store is renamed to its final name only once every chunk
-is in and verified, so nothing incomplete ever looks complete.
+``<name>.chunks.partial``): the chunk's reducer partials (``.npz``) and a JSON record with the
+SHA-256 of the chunk's data as written and of the partials file. A resume reads every marked
+chunk back from the store and checks both digests; a chunk that fails is recomputed. The store
+is renamed to its final name only once every chunk is in and verified, so nothing incomplete
+ever looks complete.
+
+Partials can be large (a fan's histogram counts are ~50 MB a chunk: 75 GB for 10^8 scenarios),
+so the run folds them in chunk order and, from time to time, saves the fold so far as a
+checkpoint (``fold_<next>.npz``, committed by ``fold.json`` with its digest and the first chunk
+it does not hold) and deletes the partials it holds. A resume starts from the checkpoint; if a
+chunk inside it fails verification, the checkpoint is dropped and every chunk whose partials are
+gone is computed again (the fold is a fixed left fold, so the bits are the same either way).
 """
 
 from __future__ import annotations
@@ -107,22 +115,88 @@ class ZarrStore:
                 info.get("chunk_rows") != self.chunk_rows:
             raise StoreError(f"resume=true: {self.partial} was started with another "
                              "configuration; run without resume in a new directory")
+        folded = held = self._checkpoint_next()
         finished = set()
         for record in sorted(self.markers.glob("chunk_*.json")):
             index = int(record.stem.split("_")[1])
-            problem = self._verify(index)
+            if index < held and not folded:
+                continue  # held by a dropped checkpoint: forgotten, computed again
+            problem = self._verify(index, partials=index >= folded)
             if problem is None:
                 finished.add(index)
-            else:
-                log.warning("chunk %d of the interrupted run failed verification (%s); it is "
-                            "computed again", index, problem)
-                self._forget(index)
+                continue
+            log.warning("chunk %d of the interrupted run failed verification (%s); it is "
+                        "computed again", index, problem)
+            self._forget(index)
+            if index < folded:  # the checkpoint holds a chunk that must be recomputed
+                log.warning("the checkpoint of folded partials holds chunk %d: dropped, and "
+                            "the %d chunks it held are computed again", index, folded)
+                self._drop_checkpoint()
+                finished = {i for i in finished if i >= folded}
+                for i in range(folded):
+                    self._forget(i)
+                folded = 0
+        for index in range(folded):
+            self._npz(index).unlink(missing_ok=True)  # held by the checkpoint
+        self.folded = folded
         return finished
 
-    def _verify(self, index: int) -> str | None:
+    # ------------------------------------------------------------------------- checkpoints
+
+    #: the first chunk whose partials the checkpoint does not hold (0: no checkpoint)
+    folded = 0
+
+    def _checkpoint_next(self) -> int:
+        """The verified checkpoint's next chunk, or 0 (a damaged one is dropped, said)."""
+        commit = self.markers / "fold.json"
+        if not commit.exists():
+            return 0
+        try:
+            info = json.loads(commit.read_text())
+            if file_digest(self.markers / info["file"]) != info["digest"]:
+                raise ValueError("its digest does not match")
+            return int(info["next"])
+        except Exception as err:
+            log.warning("the checkpoint of folded partials failed verification (%s); the "
+                        "chunks it held are computed again", f"{type(err).__name__}: {err}"[:200])
+            self._drop_checkpoint()
+            return 0
+
+    def _drop_checkpoint(self) -> None:
+        (self.markers / "fold.json").unlink(missing_ok=True)
+        for path in self.markers.glob("fold_*.npz"):
+            path.unlink(missing_ok=True)
+
+    def checkpoint(self, next_index: int, arrays: Mapping[str, np.ndarray]) -> None:
+        """Save the fold of chunks [0, next_index) and delete their partials files."""
+        path = self.markers / f"fold_{next_index:07d}.npz"
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+        commit = self.markers / "fold.json"
+        tmp_json = commit.with_suffix(".tmp")
+        tmp_json.write_text(json.dumps({"next": next_index, "file": path.name,
+                                        "digest": file_digest(path)}))
+        os.replace(tmp_json, commit)  # the commit: from here the checkpoint is the one
+        for old in self.markers.glob("fold_*.npz"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        for index in range(self.folded, next_index):
+            self._npz(index).unlink(missing_ok=True)
+        self.folded = next_index
+
+    def checkpointed(self) -> dict[str, np.ndarray] | None:
+        """The checkpoint's fold (after ``open``), or None."""
+        if not self.folded:
+            return None
+        info = json.loads((self.markers / "fold.json").read_text())
+        with np.load(self.markers / info["file"]) as f:
+            return {k: f[k] for k in f.files}
+
+    def _verify(self, index: int, partials: bool = True) -> str | None:
         try:
             record = json.loads(self._record(index).read_text())
-            if file_digest(self._npz(index)) != record["partials"]:
+            if partials and file_digest(self._npz(index)) != record["partials"]:
                 return "its partial sums do not match their checksum"
             start, stop = index * self.chunk_rows, record["stop"]
             with xr.open_zarr(str(self.partial), consolidated=False) as ds:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from engine.calibration import observation, smc, study
+from engine.calibration import observation, smc, study, validation
 from engine.config.settings import make_priors
 from engine.designs import make_design
 from engine.model.outcomes import Options
@@ -28,56 +28,25 @@ def setup():
     return sim, priors, obs
 
 
-def synthetic(model, priors, seed):
-    """A parameter point drawn from the prior, and data drawn from it with the same noise."""
-    rng = np.random.default_rng(seed)
-    truth = rng.random((1, priors.columns))
-    pred, sigma = model.predict(truth)
-    gap = np.maximum(pred[0] + rng.normal(size=pred.shape[1]) * sigma[0], 0.0)
-    return truth, gap
-
-
-def interval(post, priors, name, level=0.9):
-    values = priors.map(post.unit)[name]
-    order = np.argsort(values)
-    cum = np.cumsum(post.weights[order])
-    lo, hi = np.searchsorted(cum, [(1 - level) / 2, (1 + level) / 2])
-    return values[order][lo], values[order][min(hi, len(values) - 1)]
-
-
-INFORMED = ("g_inf", "inference_compute_multiplier", "noise_sigma_pp", "g_alg")
-
-
 def test_posterior_intervals_cover_the_truth_as_often_as_they_claim(setup):
     sim, priors, obs = setup
-    hits, total = 0, 0
-    for rep in range(20):
-        model = study.Model(sim, priors, obs, 2025.0)
-        truth, gap = synthetic(model, priors, 1000 + rep)
-        model.obs = observation.Observations(obs.months, obs.years, gap, obs.band, "synthetic")
-        unit = make_design("mc", 600, priors.columns, rep).unit_rows(0, 600)
-        post = smc.temper(model.loglik, unit, seed=rep, ess_fraction=0.5, mcmc_steps=4)
-        true_values = priors.map(truth)
-        for name in INFORMED:
-            lo, hi = interval(post, priors, name)
-            hits += lo <= true_values[name][0] <= hi
-            total += 1
-    coverage = hits / total
+    model = study.Model(sim, priors, obs, 2025.0)
+    result = validation.coverage(model, obs, replicates=20, particles=600)
     # 80 intervals at a nominal 90%: a calibrated posterior lands in [0.8, 0.97] with ~95% prob.
-    assert 0.78 <= coverage <= 0.99, coverage
+    assert 0.78 <= result.overall <= 0.99, result
 
 
 def test_more_months_tighten_the_posterior(setup):
     sim, priors, obs = setup
     model = study.Model(sim, priors, obs, 2025.0)
-    truth, gap = synthetic(model, priors, 7)
+    truth, gap = validation.synthetic(model, 7)
     full = observation.Observations(obs.months, obs.years, gap, obs.band, "synthetic")
     widths = []
     for keep in (np.arange(len(gap)) < 5, np.ones(len(gap), dtype=bool)):
         m = study.Model(sim, priors, full.subset(keep), 2025.0)
         unit = make_design("mc", 1500, priors.columns, 3).unit_rows(0, 1500)
         post = smc.temper(m.loglik, unit, seed=3)
-        lo, hi = interval(post, priors, "g_inf")
+        lo, hi = validation.interval(post, priors, "g_inf")
         widths.append(np.log(hi / lo))
     assert widths[1] < 0.8 * widths[0], widths
 

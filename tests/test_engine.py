@@ -175,6 +175,57 @@ def test_resume_finishes_with_the_same_bits_and_verifies_chunks(priors, tmp_path
     assert not (out / "scenarios.zarr.chunks.partial").exists()
 
 
+def test_checkpointed_folds_resume_with_the_same_bits(priors, tmp_path, monkeypatch, caplog):
+    """A streamed run saves its fold so far and deletes the chunks' partials (a fan's counts
+    would otherwise take ~75 GB at 10^8); a resume starts from the checkpoint, and a damaged
+    chunk inside it drops the checkpoint and recomputes what it held: the same bits each way,
+    for exact (histogram) and floating (Sobol' sums) partials."""
+    import engine.evaluate as engine_evaluate
+
+    def reducers():
+        return {**fan(), "sobol": SobolSeries(["loss_gap"], len(priors.uncertain), True, 1024,
+                                              num_resamples=10, seed=3)}
+
+    monkeypatch.setattr(engine_evaluate, "PIECE_BASE_ROWS", 64)  # pieces of 64 Saltelli blocks
+    storage = Storage(format="zarr", stream_chunk_size=2048)
+    ref = evaluate(job(priors, "saltelli", 1024, reducers=reducers()), tmp_path / "ref",
+                   storage=storage)
+    monkeypatch.setattr(engine_evaluate, "CHECKPOINT_BYTES", 0)  # a checkpoint every wave
+    j = job(priors, "saltelli", 1024, reducers=reducers())
+    piece = piece_rows(j.design)
+    chunk = -(-2048 // piece) * piece
+    assert j.design.rows > 7 * chunk
+    broken = FailingMeek(0)
+    broken.marker = float(evaluate_rows(j, 7 * chunk, 7 * chunk + 1, ())["g_alg"][0])
+    for damage in (False, True):
+        out = tmp_path / f"run{damage}"
+        with dask.config.set(scheduler="sync"), pytest.raises(Interrupt):
+            evaluate(Job(broken, priors, j.design, T, 2025.0, SERIES, reducers(), j.attrs),
+                     out, storage=storage, fingerprint="f")
+        markers = out / "scenarios.zarr.chunks.partial"
+        commit = json.loads((markers / "fold.json").read_text())
+        assert commit["next"] == 6, commit  # waves of two chunks: 0-1, 2-3, 4-5 folded
+        # their partials are gone; those of a finished chunk not yet folded (6) are kept
+        left = sorted(int(p.stem.split("_")[1]) for p in markers.glob("chunk_*.npz"))
+        assert left in ([], [6]), left
+        assert len(list(markers.glob("chunk_*.json"))) == 6 + len(left)
+        if damage:  # a chunk the checkpoint holds
+            hit = out / "scenarios.zarr.partial" / "t_peak" / "2"
+            hit.write_bytes(b"\0" * len(hit.read_bytes()))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="meek"):
+            got = evaluate(job(priors, "saltelli", 1024, reducers=reducers()), out,
+                           storage=storage, resume=True, fingerprint="f")
+        assert ("checkpoint of folded partials holds chunk 2" in caplog.text) == damage
+        xr.testing.assert_equal(load(got), load(ref))
+        for name in ("loss_gap",):
+            for key in ("S1", "S1_conf", "ST", "ST_conf"):
+                np.testing.assert_array_equal(getattr(got.reduced["sobol"][name][0], key),
+                                              getattr(ref.reduced["sobol"][name][0], key))
+        for name, v in ref.reduced["fan"].items():
+            np.testing.assert_array_equal(got.reduced["fan"][name], v, err_msg=name)
+
+
 def test_dataset_layout_units_names_and_cf_attributes(priors, tmp_path):
     ds = load(evaluate(job(priors, n=200), tmp_path / "a"))
     assert ds["t_peak"].dims == ("scenario",) and ds["loss_gap"].dims == ("scenario", "t")

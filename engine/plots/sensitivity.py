@@ -13,8 +13,19 @@ from matplotlib.patches import Rectangle
 from engine.plots.base import axes, figure, label, log_axis
 
 
-def _factors(idx: xr.Dataset) -> list[str]:
-    return [str(p) for p in idx["factor"].values]
+def _factors(idx: xr.Dataset, width: int = 30) -> list[str]:
+    """Factor labels; a group of factors ("a+b+c") wraps after a "+" every ~``width`` chars."""
+    labels = []
+    for name in map(str, idx["factor"].values):
+        lines = [""]
+        for part in name.split("+"):
+            if lines[-1] and len(lines[-1]) + len(part) + 1 > width:
+                lines[-1] += "+"
+                lines.append(part)
+            else:
+                lines[-1] += ("+" if lines[-1] else "") + part
+        labels.append("\n".join(lines))
+    return labels
 
 
 def sobol_bars(idx: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
@@ -72,7 +83,7 @@ def sobol_overview(idx: xr.Dataset, outputs: Sequence[str] | None = None) -> Fig
     fig.colorbar(image, ax=ax, label="total-order index ST (with interactions)", shrink=0.6)
     n = idx.attrs.get("N")
     ax.set_title("Sobol' indices: in each cell S1 (alone) over ST (with interactions)"
-                 + (f", N = {n:,} base rows" if n else ""), fontsize=10)
+                 + (f"\nN = {n:,} base rows" if n else ""), fontsize=10)
     return fig
 
 
