@@ -39,12 +39,13 @@ def main() -> None:
     lo, hi = binom.ppf(0.025, n, 0.9) / n, binom.ppf(0.975, n, 0.9) / n
     print(f"{n} synthetic datasets x {args.particles} particles, {len(obs.gap)} months, "
           f"{wall:.0f} s")
-    print(f"nominal (baseline): 0.90; a calibrated posterior's coverage of {n}: [{lo:.2f}, {hi:.2f}]")
+    print(f"nominal (baseline): 0.90; a calibrated posterior's coverage of {n}: "
+          f"[{lo:.2f}, {hi:.2f}]")
     for name, hits in result.hits.items():
         print(f"  {name:32s} {hits / n:.2f}")
     total = n * len(result.hits)
-    print(f"overall {result.overall:.3f} of {total} intervals (calibrated: "
-          f"[{binom.ppf(0.025, total, 0.9) / total:.3f}, {binom.ppf(0.975, total, 0.9) / total:.3f}])")
+    lo, hi = binom.ppf(0.025, total, 0.9) / total, binom.ppf(0.975, total, 0.9) / total
+    print(f"overall {result.overall:.3f} of {total} intervals (calibrated: [{lo:.3f}, {hi:.3f}])")
 
 
 if __name__ == "__main__":

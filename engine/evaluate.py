@@ -18,7 +18,7 @@ import math
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +31,17 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from engine import io
-from engine.designs import Design
-from engine.priors import PriorSet
+from engine.chunks import Fold, partial_bytes, result_from_arrays, run_chunk
+from engine.jobs import PIECE_BASE_ROWS, PIECE_ROWS, Job, evaluate_rows, layout, piece_rows
 from engine.progress import Progress
-from engine.reducers import Reducer
-from engine.simulators import Simulator, Var
+from engine.simulators import Var
 from engine.storage import ZarrStore
+
+__all__ = ["PIECE_BASE_ROWS", "PIECE_ROWS", "Evaluation", "Job", "Storage", "evaluate",
+           "evaluate_arrays", "evaluate_rows", "layout", "piece_rows"]
 
 log = logging.getLogger("meek")
 
-#: Rows of a piece, the fixed unit of evaluation and of summation: 1024 base rows of a Saltelli
-#: design, 4096 rows of any other.
-PIECE_BASE_ROWS = 1024
-PIECE_ROWS = 4096
 #: Rows of the pilot sample that reducers look at before the run (e.g. fan histogram ranges).
 PILOT_ROWS = 20_000
 #: at most this many bytes of reducer partials held between folds (see evaluate)
@@ -52,20 +50,6 @@ WAVE_BYTES = 256 * 2**20
 #: many bytes of partials have been folded since the last checkpoint, or CHECKPOINT_SECONDS
 CHECKPOINT_BYTES = 1 * 2**30
 CHECKPOINT_SECONDS = 120.0
-
-
-@dataclass(frozen=True)
-class Job:
-    """What to evaluate."""
-
-    simulator: Simulator
-    priors: PriorSet
-    design: Design
-    t: NDArray[np.float64]
-    start_year: float | None = None
-    keep: tuple[str, ...] = ()
-    reducers: Mapping[str, Reducer] = field(default_factory=dict)
-    attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,49 +88,6 @@ class Evaluation:
         return xr.open_dataset(self.path)
 
 
-# ----------------------------------------------------------------------------- layout
-
-
-def piece_rows(design: Design) -> int:
-    """Rows of the fixed pieces: whole Saltelli blocks, never split by a chunk boundary."""
-    return PIECE_BASE_ROWS * design.block if design.block > 1 else PIECE_ROWS
-
-
-def layout(job: Job) -> dict[str, tuple[Var, bool]]:
-    """name -> (metadata, is_series) of every variable saved, in order."""
-    sim = job.simulator
-    out: dict[str, tuple[Var, bool]] = {n: (v, False) for n, v in sim.parameters.items()}
-    for name in job.priors.outputs:
-        if name not in out:
-            out[name] = (Var("1", name.replace("_", " ")), False)
-    out.update({n: (v, False) for n, v in sim.outcomes().items()})
-    series = sim.series()
-    out.update({n: (series[n], True) for n in job.keep})
-    return out
-
-
-def _parameters(job: Job, drawn: Mapping[str, NDArray], n: int) -> dict[str, NDArray]:
-    """Every simulator parameter for n rows: drawn where a prior names it, else its default."""
-    out = {}
-    defaults = job.simulator.defaults
-    for name in job.simulator.parameters:
-        if name not in drawn and name not in defaults:
-            raise ValueError(f"priors.{name}: missing (the model has no default for it)")
-        value = drawn[name] if name in drawn else defaults[name]
-        out[name] = np.broadcast_to(np.asarray(value, dtype=float), (n,))
-    return out
-
-
-def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str],
-                  outcomes: bool = True) -> dict[str, NDArray]:
-    """Parameters, outcomes and ``series`` of design rows [start, stop) (no Dask)."""
-    drawn = job.priors.map(job.design.unit_rows(start, stop))
-    params = _parameters(job, drawn, stop - start)
-    out = job.simulator.evaluate(params, job.t, series=tuple(series), outcomes=outcomes)
-    extras = {k: v for k, v in drawn.items() if k not in params}
-    return {**params, **extras, **out}
-
-
 def evaluate_arrays(job: Job, series: Sequence[str], *, outcomes: bool = False,
                     chunk_size: int = 8192) -> dict[str, NDArray]:
     """Parameters and ``series`` (and outcomes, if asked) of every row of the job's design, in
@@ -157,115 +98,6 @@ def evaluate_arrays(job: Job, series: Sequence[str], *, outcomes: bool = False,
     parts = dask.compute(*[dask.delayed(evaluate_rows, pure=True)(job, a, b, tuple(series),
                                                                  outcomes) for a, b in bounds])
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
-
-
-# ----------------------------------------------------------------------------- one chunk
-
-
-def _run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
-               needed: tuple[str, ...], names: tuple[str, ...],
-               targets: Mapping[str, np.ndarray] | None, store: ZarrStore | None
-               ) -> dict[str, Any]:
-    """Evaluate rows [start, stop) piece by piece; write or return the data and the partials."""
-    exact: dict[str, Any] = {}
-    pieces: list[tuple[int, dict[str, Any]]] = []
-    chunk: dict[str, np.ndarray] = {}
-    for a in range(start, stop, piece):
-        b = min(a + piece, stop)
-        data = evaluate_rows(job, a, b, needed)
-        floating = {}
-        for rname, reducer in job.reducers.items():
-            needs = {k: data[k] for k in reducer.needs}
-            if getattr(reducer, "exact", False):
-                exact[rname] = reducer.accumulate(exact.get(rname), needs, a)
-            else:
-                floating[rname] = reducer.partial(needs, a)
-        if floating:
-            pieces.append((a, floating))
-        for name in names:
-            values = data[name]
-            if targets is not None:
-                targets[name][a:b] = values
-            else:
-                if name not in chunk:
-                    chunk[name] = np.empty((stop - start, *values.shape[1:]), values.dtype)
-                chunk[name][a - start:b - start] = values
-    result: dict[str, Any] = {"index": index, "start": start, "stop": stop, "exact": exact,
-                              "pieces": pieces}
-    if store is not None:
-        store.write(index, start, stop, chunk, _partial_arrays(job, result))
-    elif targets is None:
-        result["data"] = chunk
-    return result
-
-
-def _partial_arrays(job: Job, result: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for rname, part in result["exact"].items():
-        out.update({f"exact/{rname}/{k}": v
-                    for k, v in job.reducers[rname].to_arrays(part).items()})
-    for i, (first, parts) in enumerate(result["pieces"]):
-        out[f"piece/{i}/first"] = np.array(first)
-        for rname, part in parts.items():
-            out.update({f"piece/{i}/{rname}/{k}": v
-                        for k, v in job.reducers[rname].to_arrays(part).items()})
-    return out
-
-
-def _result_from_arrays(job: Job, index: int, arrays: Mapping[str, np.ndarray]
-                        ) -> dict[str, Any]:
-    exact, pieces = {}, {}
-    for rname, reducer in job.reducers.items():
-        prefix = f"exact/{rname}/"
-        sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-        if sub:
-            exact[rname] = reducer.from_arrays(sub)
-    for key in arrays:
-        if key.startswith("piece/") and key.endswith("/first"):
-            i = int(key.split("/")[1])
-            parts = {}
-            for rname, reducer in job.reducers.items():
-                prefix = f"piece/{i}/{rname}/"
-                sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-                if sub:
-                    parts[rname] = reducer.from_arrays(sub)
-            pieces[i] = (int(arrays[key]), parts)
-    return {"index": index, "exact": exact, "pieces": [pieces[i] for i in sorted(pieces)]}
-
-
-# ----------------------------------------------------------------------------- the run
-
-
-class _Fold:
-    """Partials combined in chunk order, pieces in row order: a fixed left fold."""
-
-    def __init__(self, reducers: Mapping[str, Reducer]) -> None:
-        self.reducers = reducers
-        self.total: dict[str, Any] = {}
-
-    def add(self, result: Mapping[str, Any]) -> None:
-        for rname, part in result["exact"].items():
-            self._add(rname, part)
-        for _, parts in result["pieces"]:
-            for rname, part in parts.items():
-                self._add(rname, part)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The fold so far as named arrays (lossless: a checkpoint)."""
-        return {f"{rname}/{k}": v for rname, total in self.total.items()
-                for k, v in self.reducers[rname].to_arrays(total).items()}
-
-    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
-        for rname, reducer in self.reducers.items():
-            sub = {k[len(rname) + 1:]: v for k, v in arrays.items()
-                   if k.startswith(f"{rname}/")}
-            if sub:
-                self.total[rname] = reducer.from_arrays(sub)
-
-    def _add(self, rname: str, part: Any) -> None:
-        r = self.reducers[rname]
-        self.total[rname] = part if rname not in self.total else r.combine(self.total[rname],
-                                                                           part)
 
 
 def _scheduler() -> tuple[bool, Any, int]:
@@ -352,7 +184,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     # but never more than WAVE_BYTES of partials held at once (a fan's counts are ~10 MB per
     # series and chunk: 10% of a 10^8 run's chunks would hold gigabytes)
     wave, most = 2 * workers, max(2 * workers, math.ceil(len(bounds) / 10))
-    fold = _Fold(job.reducers)
+    fold = Fold(job.reducers)
     buffer: dict[int, dict[str, Any]] = {}
     next_fold = 0
     if store is not None and (saved := store.checkpointed()) is not None:
@@ -361,12 +193,12 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     unsaved, saved_at = 0, time.perf_counter()
     w0 = 0
     while w0 < len(todo):
-        tasks = [dask.delayed(_run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
+        tasks = [dask.delayed(run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
                                                       targets, store)
                  for i, a, b in todo[w0:w0 + wave]]
         w0 += len(tasks)
         results = dask.compute(*tasks)
-        held = max(_partial_bytes(r) for r in results)
+        held = max(partial_bytes(r) for r in results)
         wave = max(2 * workers, min(most, int(WAVE_BYTES // max(held, 1))))
         for result in results:
             if "data" in result:
@@ -378,9 +210,9 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
             res = buffer.pop(next_fold, None)
             if res is None:
                 assert store is not None
-                res = _result_from_arrays(job, next_fold, store.partials(next_fold))
+                res = result_from_arrays(job, next_fold, store.partials(next_fold))
             fold.add(res)
-            unsaved += _partial_bytes(res)
+            unsaved += partial_bytes(res)
             next_fold += 1
         if store is not None and next_fold > store.folded and (
                 unsaved >= CHECKPOINT_BYTES
@@ -389,7 +221,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
             unsaved, saved_at = 0, time.perf_counter()
     while next_fold < len(bounds):  # everything was resumed
         assert store is not None
-        fold.add(_result_from_arrays(job, next_fold, store.partials(next_fold)))
+        fold.add(result_from_arrays(job, next_fold, store.partials(next_fold)))
         next_fold += 1
     computed = time.perf_counter() - started
     if streamed:
@@ -404,21 +236,6 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s", f"{rows:,}", elapsed,
              f"{rows / max(elapsed, 1e-9):,.0f}", path.name)
     return Evaluation(path, reduced, streamed, elapsed, computed)
-
-
-def _partial_bytes(result: Mapping[str, Any]) -> int:
-    """Bytes of the reducers' partials a chunk's result holds."""
-    arrays = [result["exact"], *(part for _, part in result["pieces"])]
-    total = 0
-    while arrays:
-        item = arrays.pop()
-        if isinstance(item, np.ndarray):
-            total += item.nbytes
-        elif isinstance(item, Mapping):
-            arrays.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            arrays.extend(item)
-    return total
 
 
 def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:

@@ -83,10 +83,14 @@ def priors_section(s: Settings) -> Section:
 def outcomes_section(summary: xr.Dataset) -> Section:
     rows = [[f"{r['what']} (`{r['name']}`)", r["median"], r["interval"], r["notes"] or "-"]
             for r in outcome_rows(summary)]
+    total = int(summary.attrs["n_scenarios"])
+    used = int(summary.attrs.get("n_summarised", total))
+    over = f"{total:,} scenarios" if used == total else \
+        f"the first {used:,} of {total:,} scenarios (a fair sample of the design)"
     return Section("Every outcome's range",
-                   [f"Median and 90% interval over {int(summary.attrs['n_scenarios']):,} "
-                    "scenarios; scenarios where an outcome is undefined or infinite are left "
-                    "out of its quantiles and counted on the right."],
+                   [f"Median and 90% interval over {over}; scenarios where an outcome is "
+                    "undefined or infinite are left out of its quantiles and counted on the "
+                    "right."],
                    Table(["outcome", "median", "90% interval", "not in the quantiles"], rows))
 
 

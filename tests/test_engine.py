@@ -181,12 +181,13 @@ def test_checkpointed_folds_resume_with_the_same_bits(priors, tmp_path, monkeypa
     chunk inside it drops the checkpoint and recomputes what it held: the same bits each way,
     for exact (histogram) and floating (Sobol' sums) partials."""
     import engine.evaluate as engine_evaluate
+    import engine.jobs as engine_jobs
 
     def reducers():
         return {**fan(), "sobol": SobolSeries(["loss_gap"], len(priors.uncertain), True, 1024,
                                               num_resamples=10, seed=3)}
 
-    monkeypatch.setattr(engine_evaluate, "PIECE_BASE_ROWS", 64)  # pieces of 64 Saltelli blocks
+    monkeypatch.setattr(engine_jobs, "PIECE_BASE_ROWS", 64)  # pieces of 64 Saltelli blocks
     storage = Storage(format="zarr", stream_chunk_size=2048)
     ref = evaluate(job(priors, "saltelli", 1024, reducers=reducers()), tmp_path / "ref",
                    storage=storage)

@@ -128,8 +128,8 @@ def sobol_over_time(idx: xr.Dataset, series: str) -> Figure:
     ax1.set_title(f"What drives the {series.replace('_', ' ')} over time")
     ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     for i, name in enumerate(labels):
-        st = sel["ST_t"].sel(factor=name).values
-        conf = sel["ST_t_conf"].sel(factor=name).values
+        st = sel["ST_t"].isel(factor=i).values
+        conf = sel["ST_t_conf"].isel(factor=i).values
         ax2.plot(t, st, color=colors[i], label=name)
         ax2.fill_between(t, st - conf, st + conf, color=colors[i], alpha=0.15, lw=0)
     ax2.set_ylabel("total-order index ST")
@@ -147,8 +147,8 @@ def convergence(idx: xr.Dataset, output: str) -> Figure:
     n = idx["n_base"].values
     for ax, key in zip(grid[0], ("S1", "ST"), strict=True):
         for i, name in enumerate(_factors(idx)):
-            v = idx[f"{key}_conv"].sel(output=output, factor=name).values
-            c = idx[f"{key}_conf_conv"].sel(output=output, factor=name).values
+            v = idx[f"{key}_conv"].sel(output=output).isel(factor=i).values
+            c = idx[f"{key}_conf_conv"].sel(output=output).isel(factor=i).values
             ax.errorbar(n * (1 + 0.02 * (i - idx.sizes["factor"] / 2)), v, yerr=c,
                         marker="o", ms=3, capsize=2, label=name, color=f"C{i % 10}")
         ax.set_xscale("log", base=2)

@@ -1,0 +1,134 @@
+"""One chunk of an evaluation: its rows evaluated in fixed pieces, the reducers' partials of each
+piece, their form on disk (for a resume), and the fold that combines them in chunk order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.jobs import Job, evaluate_rows
+from engine.reducers import Reducer
+from engine.storage import ZarrStore
+
+
+def run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
+              needed: tuple[str, ...], names: tuple[str, ...],
+              targets: Mapping[str, np.ndarray] | None, store: ZarrStore | None
+              ) -> dict[str, Any]:
+    """Evaluate rows [start, stop) piece by piece; write or return the data and the partials."""
+    exact: dict[str, Any] = {}
+    pieces: list[tuple[int, dict[str, Any]]] = []
+    chunk: dict[str, np.ndarray] = {}
+    for a in range(start, stop, piece):
+        b = min(a + piece, stop)
+        data = evaluate_rows(job, a, b, needed)
+        floating = {}
+        for rname, reducer in job.reducers.items():
+            needs = {k: data[k] for k in reducer.needs}
+            if getattr(reducer, "exact", False):
+                exact[rname] = reducer.accumulate(exact.get(rname), needs, a)
+            else:
+                floating[rname] = reducer.partial(needs, a)
+        if floating:
+            pieces.append((a, floating))
+        for name in names:
+            values = data[name]
+            if targets is not None:
+                targets[name][a:b] = values
+            else:
+                if name not in chunk:
+                    chunk[name] = np.empty((stop - start, *values.shape[1:]), values.dtype)
+                chunk[name][a - start:b - start] = values
+    result: dict[str, Any] = {"index": index, "start": start, "stop": stop, "exact": exact,
+                              "pieces": pieces}
+    if store is not None:
+        store.write(index, start, stop, chunk, partial_arrays(job, result))
+    elif targets is None:
+        result["data"] = chunk
+    return result
+
+
+def partial_arrays(job: Job, result: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for rname, part in result["exact"].items():
+        out.update({f"exact/{rname}/{k}": v
+                    for k, v in job.reducers[rname].to_arrays(part).items()})
+    for i, (first, parts) in enumerate(result["pieces"]):
+        out[f"piece/{i}/first"] = np.array(first)
+        for rname, part in parts.items():
+            out.update({f"piece/{i}/{rname}/{k}": v
+                        for k, v in job.reducers[rname].to_arrays(part).items()})
+    return out
+
+
+def result_from_arrays(job: Job, index: int, arrays: Mapping[str, np.ndarray]
+                       ) -> dict[str, Any]:
+    exact, pieces = {}, {}
+    for rname, reducer in job.reducers.items():
+        prefix = f"exact/{rname}/"
+        sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if sub:
+            exact[rname] = reducer.from_arrays(sub)
+    for key in arrays:
+        if key.startswith("piece/") and key.endswith("/first"):
+            i = int(key.split("/")[1])
+            parts = {}
+            for rname, reducer in job.reducers.items():
+                prefix = f"piece/{i}/{rname}/"
+                sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+                if sub:
+                    parts[rname] = reducer.from_arrays(sub)
+            pieces[i] = (int(arrays[key]), parts)
+    return {"index": index, "exact": exact, "pieces": [pieces[i] for i in sorted(pieces)]}
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+class Fold:
+    """Partials combined in chunk order, pieces in row order: a fixed left fold."""
+
+    def __init__(self, reducers: Mapping[str, Reducer]) -> None:
+        self.reducers = reducers
+        self.total: dict[str, Any] = {}
+
+    def add(self, result: Mapping[str, Any]) -> None:
+        for rname, part in result["exact"].items():
+            self._add(rname, part)
+        for _, parts in result["pieces"]:
+            for rname, part in parts.items():
+                self._add(rname, part)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fold so far as named arrays (lossless: a checkpoint)."""
+        return {f"{rname}/{k}": v for rname, total in self.total.items()
+                for k, v in self.reducers[rname].to_arrays(total).items()}
+
+    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
+        for rname, reducer in self.reducers.items():
+            sub = {k[len(rname) + 1:]: v for k, v in arrays.items()
+                   if k.startswith(f"{rname}/")}
+            if sub:
+                self.total[rname] = reducer.from_arrays(sub)
+
+    def _add(self, rname: str, part: Any) -> None:
+        r = self.reducers[rname]
+        self.total[rname] = part if rname not in self.total else r.combine(self.total[rname],
+                                                                           part)
+
+
+def partial_bytes(result: Mapping[str, Any]) -> int:
+    """Bytes of the reducers' partials a chunk's result holds."""
+    arrays = [result["exact"], *(part for _, part in result["pieces"])]
+    total = 0
+    while arrays:
+        item = arrays.pop()
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+        elif isinstance(item, Mapping):
+            arrays.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            arrays.extend(item)
+    return total

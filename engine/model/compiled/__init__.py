@@ -1,0 +1,1 @@
+"""The compiled kernel's parts; its entry point is :func:`engine.model.kernel.evaluate`."""
