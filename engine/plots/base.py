@@ -38,10 +38,11 @@ def axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.2)) -> Axes:
     return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
-def figure(rows: int = 1, cols: int = 1, *, figsize: tuple[float, float], **kw: object
-           ) -> tuple[Figure, np.ndarray]:
-    """A Figure with a grid of Axes, laid out by matplotlib's constrained layout."""
-    fig = Figure(figsize=figsize, layout="constrained")
+def figure(rows: int = 1, cols: int = 1, *, figsize: tuple[float, float],
+           layout: str | None = "constrained", **kw: object) -> tuple[Figure, np.ndarray]:
+    """A Figure with a grid of Axes, laid out by matplotlib's constrained layout (or none, for
+    regular grids of many Axes, where it costs most of the figure's time)."""
+    fig = Figure(figsize=figsize, layout=layout)
     grid = fig.subplots(rows, cols, squeeze=False, **kw)
     return fig, grid
 

@@ -166,13 +166,16 @@ def scatter_grid(ds: xr.Dataset, outcome: str, parameters: Sequence[str],
     """The outcome against each uncertain parameter (a thinned sample of scenarios)."""
     cols = 4
     rows = -(-len(parameters) // cols)
-    fig, grid = figure(rows, cols, figsize=(3.4 * cols, 2.9 * rows), sharey=True)
+    fig, grid = figure(rows, cols, figsize=(3.4 * cols, 2.9 * rows), sharey=True, layout=None)
+    height = 2.9 * rows  # inches: room for tick labels and x labels below, the title above
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.6 / height, top=1 - 0.4 / height,
+                        wspace=0.08, hspace=0.5)
     stride = max(1, ds.sizes["scenario"] // max_points)
     sub = ds[[outcome, *parameters]].isel(scenario=slice(None, None, stride)).load()
     y = sub[outcome].values
     for ax, name in zip(grid.ravel(), parameters, strict=False):
         x = sub[name].values
-        ax.scatter(x, y, s=2, alpha=0.35, color="C0", rasterized=True)
+        ax.scatter(x, y, s=2, alpha=0.35, color="C0")
         if np.all(x > 0) and x.max() / max(x.min(), 1e-300) > 8:
             log_axis(ax, "x")
         ax.set_xlabel(label(ds[name]), fontsize=7)
