@@ -12,6 +12,22 @@ from engine.jobs import Job, evaluate_rows
 from engine.reducers import Reducer
 from engine.storage import ZarrStore
 
+#: let a simulator that can count series into fixed bins as it computes them do a histogram
+#: reducer's counting (the same counts; False: the series are materialised and counted after)
+FUSE = True
+
+
+def _fused(job: Job) -> str | None:
+    """The reducer whose counting the simulator does itself, if any (the first that can)."""
+    if not FUSE or not job.simulator.can_bin():
+        return None
+    series = job.simulator.series()
+    for rname, reducer in job.reducers.items():
+        if hasattr(reducer, "binning") and reducer.needs and \
+                all(n in series for n in reducer.needs):
+            return rname
+    return None
+
 
 def run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
               needed: tuple[str, ...], names: tuple[str, ...],
@@ -21,11 +37,19 @@ def run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
     exact: dict[str, Any] = {}
     pieces: list[tuple[int, dict[str, Any]]] = []
     chunk: dict[str, np.ndarray] = {}
+    fused = _fused(job)
+    binning = None
+    if fused is not None:  # its series are counted in the simulator, not held unless needed
+        binning = job.reducers[fused].binning()  # type: ignore[attr-defined]
+        others = {n for rname, r in job.reducers.items() if rname != fused for n in r.needs}
+        needed = tuple(n for n in needed if n in names or n in others)
     for a in range(start, stop, piece):
         b = min(a + piece, stop)
-        data = evaluate_rows(job, a, b, needed)
+        data = evaluate_rows(job, a, b, needed, bins=binning)
         floating = {}
         for rname, reducer in job.reducers.items():
+            if rname == fused:
+                continue
             needs = {k: data[k] for k in reducer.needs}
             if getattr(reducer, "exact", False):
                 exact[rname] = reducer.accumulate(exact.get(rname), needs, a)
@@ -41,6 +65,8 @@ def run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
                 if name not in chunk:
                     chunk[name] = np.empty((stop - start, *values.shape[1:]), values.dtype)
                 chunk[name][a - start:b - start] = values
+    if fused is not None:
+        exact[fused] = job.reducers[fused].from_binning(binning)  # type: ignore[attr-defined]
     result: dict[str, Any] = {"index": index, "start": start, "stop": stop, "exact": exact,
                               "pieces": pieces}
     if store is not None:

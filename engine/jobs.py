@@ -70,10 +70,13 @@ def _parameters(job: Job, drawn: Mapping[str, NDArray], n: int) -> dict[str, NDA
 
 
 def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str],
-                  outcomes: bool = True) -> dict[str, NDArray]:
-    """Parameters, outcomes and ``series`` of design rows [start, stop) (no Dask)."""
+                  outcomes: bool = True, bins: Any = None) -> dict[str, NDArray]:
+    """Parameters, outcomes and ``series`` of design rows [start, stop) (no Dask); with
+    ``bins`` (a simulator that :meth:`~Simulator.can_bin`), its series are counted into
+    ``bins.counts`` as they are computed."""
     drawn = job.priors.map(job.design.unit_rows(start, stop))
     params = _parameters(job, drawn, stop - start)
-    out = job.simulator.evaluate(params, job.t, series=tuple(series), outcomes=outcomes)
+    kw = {} if bins is None else {"bins": bins}
+    out = job.simulator.evaluate(params, job.t, series=tuple(series), outcomes=outcomes, **kw)
     extras = {k: v for k, v in drawn.items() if k not in params}
     return {**params, **extras, **out}

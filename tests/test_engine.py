@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from engine import chunks as engine_chunks
 from engine.clusters import make_cluster
 from engine.config.schema import ClusterConfig
 from engine.designs import make_design
@@ -135,10 +136,24 @@ class FailingMeek(Meek):
         super().__init__(Options())
         self.fail_from = fail_from
 
-    def evaluate(self, params, t, series=(), outcomes=True):
+    def evaluate(self, params, t, series=(), outcomes=True, bins=None):
         if params["g_alg"][0] == self.marker:
             raise Interrupt("stop")
-        return super().evaluate(params, t, series, outcomes)
+        return super().evaluate(params, t, series, outcomes, bins)
+
+
+@pytest.mark.parametrize("keep", [(), SERIES])
+def test_fused_counting_gives_a_run_the_same_bits(priors, tmp_path, monkeypatch, keep):
+    """The kernel counting the fan's series as it computes them (series never held, or held
+    because they are kept) equals counting the materialised series."""
+    out = []
+    for fuse in (True, False):
+        monkeypatch.setattr(engine_chunks, "FUSE", fuse)
+        out.append(evaluate(job(priors, n=5000, keep=keep, reducers=fan()),
+                            tmp_path / f"{fuse}", storage=Storage(format="zarr",
+                                                                  stream_chunk_size=2048)))
+    same(*out)
+    assert out[0].reduced["fan"]["loss_gap"].shape == (5, len(T))
 
 
 def test_resume_finishes_with_the_same_bits_and_verifies_chunks(priors, tmp_path, caplog):

@@ -5,41 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from numba import njit
 
+from engine.model.compiled.binning import MAX_BINS, Binning, count_rows, scale
 from engine.reducers.base import Array, Reducer
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-@njit(nogil=True, cache=True)
-def _count(values: Array, lo: Array, hi: Array, bins: int, log: bool,
-           counts: Array) -> None:  # pragma: no cover
-    """Add each value to its bin of its time point (compiled: a fan of 10^8 scenarios bins
-    1e11 values). Columns: -inf, below lo, the regular bins, at or above hi, +inf, NaN."""
-    n, steps = values.shape
-    for i in range(n):
-        for t in range(steps):
-            v = values[i, t]
-            if np.isnan(v):
-                counts[t, bins + 4] += 1
-                continue
-            if log:
-                if v <= 0.0:
-                    counts[t, 0] += 1
-                    continue
-                v = np.log10(v)
-            if v == np.inf:
-                counts[t, bins + 3] += 1
-            elif v == -np.inf:
-                counts[t, 0] += 1
-            else:
-                k = np.floor((v - lo[t]) * (bins / (hi[t] - lo[t]))) + 2.0
-                if k < 1.0:
-                    k = 1.0
-                elif k > bins + 2.0:
-                    k = bins + 2.0
-                counts[t, int(k)] += 1
 
 
 def _transform(values: Array, log: bool) -> Array:
@@ -68,6 +38,8 @@ class FanHistogram(Reducer):
         self.needs = tuple(names)
         self.log = tuple(log)
         self.bins, self.margin = int(bins), float(margin)
+        if not 1 <= self.bins <= MAX_BINS:
+            raise ValueError(f"bins={bins!r}: must be between 1 and {MAX_BINS}")
         self.quantiles = tuple(quantiles)
         self.lo: dict[str, Array] = {}
         self.hi: dict[str, Array] = {}
@@ -98,8 +70,23 @@ class FanHistogram(Reducer):
             values = np.ascontiguousarray(piece[name], dtype=np.float64)
             if name not in out:
                 out[name] = np.zeros((values.shape[1], self.bins + 5), dtype=np.int64)
-            _count(values, self.lo[name], self.hi[name], self.bins, name in self.log, out[name])
+            count_rows(values, self.lo[name], scale(self.lo[name], self.hi[name], self.bins),
+                       self.bins, name in self.log, out[name],
+                       np.empty((max(1, min(len(values), 4096)), values.shape[1]), dtype=np.int16))
         return out
+
+    def binning(self) -> Binning:
+        """Empty count tables for a simulator that counts series as it computes them (the
+        compiled kernel: the series never materialise); :meth:`from_binning` makes them a
+        partial, the same as :meth:`accumulate` over the same rows."""
+        steps = len(next(iter(self.lo.values())))
+        return Binning(self.needs, np.stack([self.lo[k] for k in self.needs]),
+                       np.stack([self.hi[k] for k in self.needs]),
+                       np.array([k in self.log for k in self.needs]),
+                       np.zeros((len(self.needs), steps, self.bins + 5), dtype=np.int64))
+
+    def from_binning(self, binning: Binning) -> dict[str, Array]:
+        return {k: binning.counts[h] for h, k in enumerate(binning.names)}
 
     def combine(self, a: dict[str, Array], b: dict[str, Array]) -> dict[str, Array]:
         return {k: a[k] + b[k] for k in a}

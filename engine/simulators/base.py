@@ -86,6 +86,11 @@ class Simulator(ABC):
         """Outcomes (n,) (unless ``outcomes`` is False) and requested series (n, T) of a block
         of n scenarios."""
 
+    def can_bin(self) -> bool:
+        """Whether ``evaluate(..., bins=Binning)`` counts series into fixed bins as it computes
+        them (fused fan counting: the series never materialise)."""
+        return False
+
     def key(self) -> tuple[object, ...]:
         """Everything that determines the outputs besides parameters and time grid."""
         return (self.name,)

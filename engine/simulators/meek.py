@@ -131,12 +131,18 @@ class Meek(Simulator):
     def invalid_reason(self, code: int) -> str:
         return mp.DOMAIN_REASONS.get(code, str(code))
 
+    def can_bin(self) -> bool:
+        return self.backend == "numba"
+
     def evaluate(self, params: Mapping[str, Array], t: Array, series: Sequence[str] = (),
-                 outcomes: bool = True) -> dict[str, Any]:
+                 outcomes: bool = True, bins: Any = None) -> dict[str, Any]:
         p = mp.Params(**{k: params[k] for k in mp.NAMES})
         if self.backend == "numba":
             from engine.model import kernel
-            return kernel.evaluate(p, t, self.options, series=series, outcomes=outcomes)
+            return kernel.evaluate(p, t, self.options, series=series, outcomes=outcomes,
+                                   bins=bins)
+        if bins is not None:
+            raise ValueError("bins: the numpy reference backend does not count series")
         from engine.model import outcomes as reference
         return reference.evaluate(p, t, self.options, series=series, outcomes=outcomes)
 

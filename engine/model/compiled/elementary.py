@@ -41,6 +41,18 @@ def _bits_to_float(typingctx: object, x: types.Type) -> tuple | None:
     return types.float64(types.int64), codegen
 
 
+@intrinsic
+def _float_to_bits(typingctx: object, x: types.Type) -> tuple | None:
+    """Reinterpret a float64 as the int64 with the same bits."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return types.int64(types.float64), codegen
+
+
 _INV_LN2 = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01   # 32 significant bits: k * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
@@ -72,6 +84,44 @@ def _fma(typingctx: object, x: types.Type, y: types.Type, z: types.Type) -> tupl
         return builder.fma(*args)
 
     return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+_LOG10_2_HI = 0.3010299956639812      # log10(2) rounded to double, and the rest (50 digits)
+_LOG10_2_LO = -2.8037281277851704e-18
+_INV_LN10 = 0.4342944819032518
+_SQRT2 = 1.4142135623730951
+(_D3, _D5, _D7, _D9, _D11, _D13, _D15, _D17, _D19, _D21) = (1.0 / k for k in range(3, 22, 2))
+
+
+@njit(**_INLINE)
+def _log10(x: float) -> float:
+    """log10(x) for finite x > 0 within a few ulp, branch-free (other x: a finite number with
+    no meaning; callers select around it). x = 2**e m with m in [sqrt(1/2), sqrt(2)), and
+    ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172: the atanh series to s**21 leaves
+    a truncation below 3e-17 relative."""
+    sub = x < 2.2250738585072014e-308   # subnormal: scale into the normal range first
+    y = x * 18014398509481984.0 if sub else x
+    bits = _float_to_bits(y)
+    e = ((bits >> 52) & 0x7FF) - 1023 - (54 if sub else 0)
+    m = _bits_to_float((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    e = e + 1 if big else e
+    f = m - 1.0                           # exact (Sterbenz)
+    s = f / (2.0 + f)
+    z = s * s
+    p = _fma(z, _D21, _D19)
+    p = _fma(z, p, _D17)
+    p = _fma(z, p, _D15)
+    p = _fma(z, p, _D13)
+    p = _fma(z, p, _D11)
+    p = _fma(z, p, _D9)
+    p = _fma(z, p, _D7)
+    p = _fma(z, p, _D5)
+    p = _fma(z, p, _D3)
+    ln_m = 2.0 * _fma(s * z, p, s)
+    ef = float(e)
+    return _fma(ef, _LOG10_2_HI, _fma(ef, _LOG10_2_LO, ln_m * _INV_LN10))
 
 
 @njit(**_INLINE)
