@@ -1,5 +1,5 @@
 """One chunk of an evaluation: its rows evaluated in fixed pieces, the reducers' partials of each
-piece, their form on disk (for a resume), and the fold that combines them in chunk order."""
+piece, and the fold that combines them in chunk order (saved whole as a checkpoint)."""
 
 from __future__ import annotations
 
@@ -70,44 +70,10 @@ def run_chunk(job: Job, index: int, start: int, stop: int, piece: int,
     result: dict[str, Any] = {"index": index, "start": start, "stop": stop, "exact": exact,
                               "pieces": pieces}
     if store is not None:
-        store.write(index, start, stop, chunk, partial_arrays(job, result))
+        store.write(index, start, stop, chunk)
     elif targets is None:
         result["data"] = chunk
     return result
-
-
-def partial_arrays(job: Job, result: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for rname, part in result["exact"].items():
-        out.update({f"exact/{rname}/{k}": v
-                    for k, v in job.reducers[rname].to_arrays(part).items()})
-    for i, (first, parts) in enumerate(result["pieces"]):
-        out[f"piece/{i}/first"] = np.array(first)
-        for rname, part in parts.items():
-            out.update({f"piece/{i}/{rname}/{k}": v
-                        for k, v in job.reducers[rname].to_arrays(part).items()})
-    return out
-
-
-def result_from_arrays(job: Job, index: int, arrays: Mapping[str, np.ndarray]
-                       ) -> dict[str, Any]:
-    exact, pieces = {}, {}
-    for rname, reducer in job.reducers.items():
-        prefix = f"exact/{rname}/"
-        sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-        if sub:
-            exact[rname] = reducer.from_arrays(sub)
-    for key in arrays:
-        if key.startswith("piece/") and key.endswith("/first"):
-            i = int(key.split("/")[1])
-            parts = {}
-            for rname, reducer in job.reducers.items():
-                prefix = f"piece/{i}/{rname}/"
-                sub = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-                if sub:
-                    parts[rname] = reducer.from_arrays(sub)
-            pieces[i] = (int(arrays[key]), parts)
-    return {"index": index, "exact": exact, "pieces": [pieces[i] for i in sorted(pieces)]}
 
 
 # ----------------------------------------------------------------------------- the run
@@ -141,8 +107,10 @@ class Fold:
 
     def _add(self, rname: str, part: Any) -> None:
         r = self.reducers[rname]
-        self.total[rname] = part if rname not in self.total else r.combine(self.total[rname],
-                                                                           part)
+        if rname not in self.total:
+            self.total[rname] = r.combine_into(None, part)
+        else:
+            self.total[rname] = r.combine_into(self.total[rname], part)
 
 
 def partial_bytes(result: Mapping[str, Any]) -> int:

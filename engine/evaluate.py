@@ -31,7 +31,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from engine import io
-from engine.chunks import Fold, partial_bytes, result_from_arrays, run_chunk
+from engine.chunks import Fold, partial_bytes, run_chunk
 from engine.jobs import PIECE_BASE_ROWS, PIECE_ROWS, Job, evaluate_rows, layout, piece_rows
 from engine.progress import Progress
 from engine.simulators import Var
@@ -46,10 +46,6 @@ log = logging.getLogger("meek")
 PILOT_ROWS = 20_000
 #: at most this many bytes of reducer partials held between folds (see evaluate)
 WAVE_BYTES = 256 * 2**20
-#: a streamed run saves its fold so far (and deletes the chunks' partials files) once this
-#: many bytes of partials have been folded since the last checkpoint, or CHECKPOINT_SECONDS
-CHECKPOINT_BYTES = 1 * 2**30
-CHECKPOINT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -58,10 +54,13 @@ class Storage:
     to Zarr above it (or ``format='zarr'``)."""
 
     chunk_size: int = 8192
-    stream_chunk_size: int = 65536
+    stream_chunk_size: int = 262144
     max_memory_bytes: float = 2e9
     max_series_bytes: float = 4e9
     format: str = "auto"
+    #: a streamed run saves its fold of reducer partials this often (a resume computes again
+    #: the chunks folded after the last save: at most this much work, plus a wave)
+    checkpoint_seconds: float = 120.0
 
 
 @dataclass
@@ -166,6 +165,8 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
         store = ZarrStore(directory / "scenarios.zarr", _template(job, meta, chunk),
                           chunk, fingerprint)
         done = store.open(resume)
+        if job.reducers:  # partials are kept only in the checkpoint's fold
+            done = {i for i in done if i < store.folded}
     in_process, client, workers = _scheduler()
     if not streamed and in_process:
         targets = {n: np.empty((rows, len(t)) if s else (rows,), dtype=v.dtype)
@@ -190,39 +191,34 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     if store is not None and (saved := store.checkpointed()) is not None:
         fold.restore(saved)
         next_fold = store.folded
-    unsaved, saved_at = 0, time.perf_counter()
+    saved_at = time.perf_counter()
     w0 = 0
     while w0 < len(todo):
         tasks = [dask.delayed(run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
                                                       targets, store)
                  for i, a, b in todo[w0:w0 + wave]]
         w0 += len(tasks)
-        results = dask.compute(*tasks)
+        results = list(dask.compute(*tasks))
+        del tasks
         held = max(partial_bytes(r) for r in results)
         wave = max(2 * workers, min(most, int(WAVE_BYTES // max(held, 1))))
-        for result in results:
+        while results:  # popped: nothing of this wave is held while the next one runs
+            result = results.pop()
             if "data" in result:
                 for name, values in result.pop("data").items():
                     gathered[name][result["start"]:result["stop"]] = values
             buffer[result["index"]] = result
             progress.advance(result["stop"] - result["start"])
-        while next_fold < len(bounds) and (next_fold in buffer or next_fold in done):
-            res = buffer.pop(next_fold, None)
-            if res is None:
-                assert store is not None
-                res = result_from_arrays(job, next_fold, store.partials(next_fold))
-            fold.add(res)
-            unsaved += partial_bytes(res)
+            del result
+        while next_fold in buffer:
+            fold.add(buffer.pop(next_fold))
             next_fold += 1
-        if store is not None and next_fold > store.folded and (
-                unsaved >= CHECKPOINT_BYTES
-                or time.perf_counter() - saved_at >= CHECKPOINT_SECONDS):
+        if store is not None and job.reducers and next_fold > store.folded and \
+                time.perf_counter() - saved_at >= storage.checkpoint_seconds:
             store.checkpoint(next_fold, fold.arrays())
-            unsaved, saved_at = 0, time.perf_counter()
-    while next_fold < len(bounds):  # everything was resumed
-        assert store is not None
-        fold.add(result_from_arrays(job, next_fold, store.partials(next_fold)))
-        next_fold += 1
+            saved_at = time.perf_counter()
+    if job.reducers and next_fold != len(bounds):
+        raise RuntimeError(f"folded {next_fold} of {len(bounds)} chunks")  # a bug, not input
     computed = time.perf_counter() - started
     if streamed:
         assert store is not None

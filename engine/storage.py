@@ -1,18 +1,18 @@
 """Zarr stores written chunk by chunk, with markers that make an interrupted run resumable.
 
 A store is built as ``<name>.partial``; every finished chunk leaves a marker (in
-``<name>.chunks.partial``): the chunk's reducer partials (``.npz``) and a JSON record with the
-SHA-256 of the chunk's data as written and of the partials file. A resume reads every marked
-chunk back from the store and checks both digests; a chunk that fails is recomputed. The store
-is renamed to its final name only once every chunk is in and verified, so nothing incomplete
-ever looks complete.
+``<name>.chunks.partial``): a JSON record with the SHA-256 of the chunk's data as written. A
+resume reads every marked chunk back from the store and checks its digest; a chunk that fails is
+recomputed. The store is renamed to its final name only once every chunk is in and verified, so
+nothing incomplete ever looks complete.
 
-Partials can be large (a fan's histogram counts are ~50 MB a chunk: 75 GB for 10^8 scenarios),
-so the run folds them in chunk order and, from time to time, saves the fold so far as a
-checkpoint (``fold_<next>.npz``, committed by ``fold.json`` with its digest and the first chunk
-it does not hold) and deletes the partials it holds. A resume starts from the checkpoint; if a
-chunk inside it fails verification, the checkpoint is dropped and every chunk whose partials are
-gone is computed again (the fold is a fixed left fold, so the bits are the same either way).
+Reducer partials (a fan's histogram counts are ~50 MB a chunk: 75 GB for 10^8 scenarios) are not
+kept per chunk: the run folds them in chunk order and, from time to time, saves the fold so far
+as a checkpoint (``fold_<next>.npz``, committed by ``fold.json`` with its digest and the first
+chunk it does not hold). A resume starts from the checkpoint and computes every chunk after it
+again (their data, already written, are written again with the same bits); if a chunk inside it
+fails verification or is missing, the checkpoint is dropped and every chunk is folded afresh
+(the fold is a fixed left fold, so the bits are the same either way).
 """
 
 from __future__ import annotations
@@ -115,29 +115,23 @@ class ZarrStore:
                 info.get("chunk_rows") != self.chunk_rows:
             raise StoreError(f"resume=true: {self.partial} was started with another "
                              "configuration; run without resume in a new directory")
-        folded = held = self._checkpoint_next()
+        folded = self._checkpoint_next()
         finished = set()
         for record in sorted(self.markers.glob("chunk_*.json")):
             index = int(record.stem.split("_")[1])
-            if index < held and not folded:
-                continue  # held by a dropped checkpoint: forgotten, computed again
-            problem = self._verify(index, partials=index >= folded)
+            problem = self._verify(index)
             if problem is None:
                 finished.add(index)
                 continue
             log.warning("chunk %d of the interrupted run failed verification (%s); it is "
                         "computed again", index, problem)
             self._forget(index)
-            if index < folded:  # the checkpoint holds a chunk that must be recomputed
-                log.warning("the checkpoint of folded partials holds chunk %d: dropped, and "
-                            "the %d chunks it held are computed again", index, folded)
-                self._drop_checkpoint()
-                finished = {i for i in finished if i >= folded}
-                for i in range(folded):
-                    self._forget(i)
-                folded = 0
-        for index in range(folded):
-            self._npz(index).unlink(missing_ok=True)  # held by the checkpoint
+        lost = [i for i in range(folded) if i not in finished]
+        if lost:  # the checkpoint holds a chunk that must be computed again
+            log.warning("the checkpoint of folded partials holds chunk %d: dropped, and the %d "
+                        "chunks it held are folded again", lost[0], folded)
+            self._drop_checkpoint()
+            folded = 0
         self.folded = folded
         return finished
 
@@ -168,7 +162,7 @@ class ZarrStore:
             path.unlink(missing_ok=True)
 
     def checkpoint(self, next_index: int, arrays: Mapping[str, np.ndarray]) -> None:
-        """Save the fold of chunks [0, next_index) and delete their partials files."""
+        """Save the fold of chunks [0, next_index)."""
         path = self.markers / f"fold_{next_index:07d}.npz"
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **arrays)
@@ -181,8 +175,6 @@ class ZarrStore:
         for old in self.markers.glob("fold_*.npz"):
             if old != path:
                 old.unlink(missing_ok=True)
-        for index in range(self.folded, next_index):
-            self._npz(index).unlink(missing_ok=True)
         self.folded = next_index
 
     def checkpointed(self) -> dict[str, np.ndarray] | None:
@@ -193,11 +185,9 @@ class ZarrStore:
         with np.load(self.markers / info["file"]) as f:
             return {k: f[k] for k in f.files}
 
-    def _verify(self, index: int, partials: bool = True) -> str | None:
+    def _verify(self, index: int) -> str | None:
         try:
             record = json.loads(self._record(index).read_text())
-            if partials and file_digest(self._npz(index)) != record["partials"]:
-                return "its partial sums do not match their checksum"
             start, stop = index * self.chunk_rows, record["stop"]
             with xr.open_zarr(str(self.partial), consolidated=False) as ds:
                 data = {name: ds[name].isel(scenario=slice(start, stop)).values
@@ -211,35 +201,22 @@ class ZarrStore:
     def _record(self, index: int) -> Path:
         return self.markers / f"chunk_{index:07d}.json"
 
-    def _npz(self, index: int) -> Path:
-        return self.markers / f"chunk_{index:07d}.npz"
-
     def _forget(self, index: int) -> None:
-        for path in (self._record(index), self._npz(index)):
-            path.unlink(missing_ok=True)
+        self._record(index).unlink(missing_ok=True)
 
     # ------------------------------------------------------------------------- in the workers
 
-    def write(self, index: int, start: int, stop: int, data: Mapping[str, np.ndarray],
-              partials: Mapping[str, np.ndarray]) -> None:
+    def write(self, index: int, start: int, stop: int, data: Mapping[str, np.ndarray]) -> None:
         """Write one chunk's region and then its marker (the marker last: it is the commit)."""
         import zarr
 
         group = zarr.open_group(str(self.partial), mode="r+")
         for name, values in data.items():
             group[name][start:stop] = values
-        npz = self._npz(index)
-        tmp = npz.with_suffix(".tmp.npz")
-        np.savez(tmp, **partials)
-        os.replace(tmp, npz)
-        record = {"stop": stop, "data": digest(data), "partials": file_digest(npz)}
+        record = {"stop": stop, "data": digest(data)}
         tmp_json = self._record(index).with_suffix(".tmp")
         tmp_json.write_text(json.dumps(record))
         os.replace(tmp_json, self._record(index))
-
-    def partials(self, index: int) -> dict[str, np.ndarray]:
-        with np.load(self._npz(index)) as f:
-            return {k: f[k] for k in f.files}
 
     # ------------------------------------------------------------------------- the end
 

@@ -233,6 +233,8 @@ CATALOGUE: list[Case] = [
     # --- out of range: run settings
     Case("sampler-n-zero", ["sampler.n=0"], [kv("sampler.n", "0"), ">= 1"]),
     Case("chunk-size-zero", ["chunk_size=0"], [kv("chunk_size", "0"), ">= 1"]),
+    Case("checkpoint-seconds-negative", ["checkpoint_seconds=-5"],
+         [kv("checkpoint_seconds", "-5"), ">= 0"]),
     Case("seed-negative", ["seed=-1"], [kv("seed", "-1")]),
     Case("seed-beyond-64-bits", [*FAN, "seed=99999999999999999999999"],
          [kv("seed", "99999999999999999999999")]),

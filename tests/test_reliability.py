@@ -20,6 +20,7 @@ made deterministic, the code under test is not changed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -41,7 +42,8 @@ BIG = ["experiment=fan", "sampler.n=1000000", "time.steps=31", "output.series=[l
        "fan.log_scale=[]"]
 # A streamed fan of 74 chunks, a few seconds: interrupted, resumed, compared.
 STREAM = ["experiment=fan", "sampler.n=300000", "time.steps=31", "output.series=[loss_gap]",
-          "fan.log_scale=[]", "output.format=zarr", "stream_chunk_size=4096"]
+          "fan.log_scale=[]", "output.format=zarr", "stream_chunk_size=4096",
+          "checkpoint_seconds=0"]  # the fold of summaries saved after every wave
 SMALL = ["experiment=fan", "sampler.n=200", "time.steps=11"]
 RESULTS = (".nc", ".png", ".html", ".md", ".csv", ".zarr")
 LOG_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+\]\[")
@@ -463,9 +465,16 @@ def test_resume_with_another_configuration_is_refused(tmp_path, streamed, change
     assert changed == diff(before, before), f"the refused resume changed the run: {changed}"
 
 
+def folded(run: Path) -> int:
+    """The first chunk the interrupted run's saved fold does not hold."""
+    commit = run / ".staging" / "scenarios.zarr.chunks.partial" / "fold.json"
+    return int(json.loads(commit.read_text())["next"])
+
+
 def test_resume_after_sigterm_and_a_refused_resume_gives_the_same_bits(tmp_path, streamed):
     run = _copy_interrupted(streamed, tmp_path / "run")
-    kept = len(markers(run))
+    kept = folded(run)  # chunks after the fold were written but are computed again
+    assert 2 <= kept <= len(markers(run))
     refused = run_cli([*STREAM, "resume=true", "time.start_year=2026"], run, timeout=300)
     assert refused.returncode == 2, refused.stderr[-2000:]
     res = run_cli([*STREAM, "resume=true"], run, timeout=300)
@@ -475,24 +484,31 @@ def test_resume_after_sigterm_and_a_refused_resume_gives_the_same_bits(tmp_path,
     _assert_same_results(run, streamed["reference"])
 
 
-def test_a_damaged_chunk_is_detected_and_recomputed(tmp_path, streamed):
+@pytest.mark.parametrize("damage", ["data", "fold"])
+def test_a_damaged_chunk_or_fold_is_detected_and_recomputed(tmp_path, streamed, damage):
+    """A finished chunk whose bytes changed inside the saved fold, or a damaged fold: detected,
+    the fold dropped, every chunk folded again (kept data verified), the same bits."""
     run = _copy_interrupted(streamed, tmp_path / "run")
     marked = [int(m.stem.split("_")[1]) for m in markers(run)]
-    hit_data, hit_partials = marked[1], marked[2]
-    store = run / ".staging" / "scenarios.zarr.partial"
-    chunk = store / "t_peak" / str(hit_data)  # one finished chunk's bytes, flipped mid-file
-    raw = bytearray(chunk.read_bytes())
+    hit = marked[1]
+    assert hit < folded(run)
+    if damage == "data":  # one finished chunk's bytes, flipped mid-file
+        target = run / ".staging" / "scenarios.zarr.partial" / "t_peak" / str(hit)
+    else:  # the saved fold of summaries
+        target = next((run / ".staging" / "scenarios.zarr.chunks.partial").glob("fold_*.npz"))
+    raw = bytearray(target.read_bytes())
     for i in range(len(raw) // 2, min(len(raw), len(raw) // 2 + 32)):
         raw[i] ^= 0xFF
-    chunk.write_bytes(bytes(raw))
-    npz = run / ".staging" / "scenarios.zarr.chunks.partial" / f"chunk_{hit_partials:07d}.npz"
-    npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])  # its partial sums, truncated
+    target.write_bytes(bytes(raw))
     res = run_cli([*STREAM, "resume=true"], run, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     log = (run / "run.log").read_text()
-    for index in (hit_data, hit_partials):
-        assert f"chunk {index} of the interrupted run failed verification" in log, log[-3000:]
-    assert f"resume: {len(marked) - 2} of 74 chunks verified and kept" in log
+    if damage == "data":
+        assert f"chunk {hit} of the interrupted run failed verification" in log, log[-3000:]
+        assert f"checkpoint of folded partials holds chunk {hit}: dropped" in log
+    else:
+        assert "checkpoint of folded partials failed verification" in log, log[-3000:]
+    assert "resume:" not in log  # nothing kept: the fold starts again from chunk 0
     _assert_same_results(run, streamed["reference"])
 
 

@@ -39,11 +39,11 @@ def thinned(ds: xr.Dataset, names: Sequence[str]) -> tuple[xr.Dataset, int]:
 def summarise(ds: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
     """Quantiles and shares of ``names`` (an ``outcome`` dimension)."""
     rows = ds.sizes["scenario"]
-    sub, summarised = thinned(ds, names)
+    summarised = min(rows, MAX_ROWS)
     q = np.full((len(names), len(QUANTILES)), np.nan)
     mean, undefined, infinite, negative = (np.zeros(len(names)) for _ in range(4))
-    for i, name in enumerate(names):
-        v = sub[name].values.astype(float)
+    for i, name in enumerate(names):  # one outcome in memory at a time
+        v = thinned(ds, [name])[0][name].values.astype(float)
         finite = v[np.isfinite(v)]
         undefined[i] = np.isnan(v).mean() if v.size else np.nan
         infinite[i] = np.isinf(v).mean() if v.size else np.nan

@@ -10,6 +10,8 @@ Nothing here imports Hydra: these are plain dataclasses.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
@@ -164,6 +166,7 @@ class MeekConfig:
     chunk_size: int = MISSING
     stream_chunk_size: int = MISSING
     resume: bool = False
+    checkpoint_seconds: float = 120.0
     debug: bool = False
     priors: dict[str, Any] = field(default_factory=dict)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
@@ -190,6 +193,8 @@ class MeekConfig:
             fail("seed", self.seed, "must be below 2**63")
         at_least("chunk_size", self.chunk_size, 1)
         at_least("stream_chunk_size", self.stream_chunk_size, 1)
+        if not (math.isfinite(self.checkpoint_seconds) and self.checkpoint_seconds >= 0):
+            fail("checkpoint_seconds", self.checkpoint_seconds, "must be a finite number >= 0")
         for f in fields(self):
             section = getattr(self, f.name)
             if hasattr(section, "check") and f.name != "check":

@@ -218,6 +218,7 @@ def build(cfg: MeekConfig, plain: Mapping[str, Any]) -> Settings:
     out = cfg.output
     storage = Storage(chunk_size=int(cfg.chunk_size), stream_chunk_size=int(cfg.stream_chunk_size),
                       max_memory_bytes=float(out.max_memory_bytes),
-                      max_series_bytes=float(out.max_series_bytes), format=out.format)
+                      max_series_bytes=float(out.max_series_bytes), format=out.format,
+                      checkpoint_seconds=float(cfg.checkpoint_seconds))
     return Settings(cfg, simulator, priors, design, t, storage, make_cluster(cfg.cluster),
                     fingerprint(plain))

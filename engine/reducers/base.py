@@ -41,6 +41,11 @@ class Reducer(ABC):
         part = self.partial(piece, first_row)
         return part if acc is None else self.combine(acc, part)
 
+    def combine_into(self, total: Any, part: Any) -> Any:
+        """``combine(total, part)``, where the fold owns ``total`` (None: the first part) and
+        may reuse it; the same result as :meth:`combine`, bit for bit."""
+        return part if total is None else self.combine(total, part)
+
     @abstractmethod
     def finish(self, total: Any) -> Any:
         """The result from the summary of every row."""
