@@ -83,7 +83,7 @@ class Evaluation:
     def open(self) -> xr.Dataset:
         """The scenarios, lazily (read with xarray alone, no meek needed)."""
         if self.streamed:
-            return xr.open_zarr(str(self.path))
+            return io.open_zarr(self.path)
         return xr.open_dataset(self.path)
 
 

@@ -81,3 +81,13 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def open_zarr(path: str | os.PathLike[str], **kw: Any) -> xr.Dataset:
+    """A Zarr store, lazily, without loading its dimension coordinates into pandas indexes:
+    xarray's default would load a 10^8-scenario store's ``scenario`` coordinate (0.8 GB as a
+    pandas index) on every open. Select scenarios by position (``isel``)."""
+    try:
+        return xr.open_zarr(str(path), create_default_indexes=False, **kw)
+    except TypeError:  # an xarray without the option (before 2025)
+        return xr.open_zarr(str(path), **kw)

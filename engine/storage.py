@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from engine import io
+
 log = logging.getLogger("meek")
 
 
@@ -189,7 +191,7 @@ class ZarrStore:
         try:
             record = json.loads(self._record(index).read_text())
             start, stop = index * self.chunk_rows, record["stop"]
-            with xr.open_zarr(str(self.partial), consolidated=False) as ds:
+            with io.open_zarr(self.partial, consolidated=False) as ds:
                 data = {name: ds[name].isel(scenario=slice(start, stop)).values
                         for name in self.template.data_vars}
             if digest(data) != record["data"]:

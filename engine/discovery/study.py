@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from engine import io
 from engine.discovery import condition as cond
 from engine.discovery import prim, trees
 
@@ -133,7 +134,7 @@ def open_scenarios(path: str, key: str = "discover.scenarios") -> xr.Dataset:
     if not p.exists():
         raise cond.ConditionError(f"{key}={path!r}: no such file or store")
     try:
-        ds = xr.open_zarr(str(p)) if p.suffix == ".zarr" or p.is_dir() else xr.open_dataset(p)
+        ds = io.open_zarr(p) if p.suffix == ".zarr" or p.is_dir() else xr.open_dataset(p)
     except Exception as err:
         raise cond.ConditionError(f"{key}={path!r}: not a scenarios file "
                                   f"({type(err).__name__})") from None
