@@ -58,7 +58,8 @@ def sobol_bars(idx: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
 
 def sobol_overview(idx: xr.Dataset, outputs: Sequence[str] | None = None) -> Figure:
     """Every output against every factor in one heatmap: colour = total-order index ST, text =
-    S1 / ST (a grey cell: the output is defined too rarely to analyse)."""
+    S1 / ST (blank: ST below 0.005, both indices round to 0.00; a grey cell: the output is
+    defined too rarely to analyse)."""
     outputs = list(outputs if outputs is not None else idx["output"].values)
     factors = _factors(idx)
     st = np.stack([idx["ST"].sel(output=o).values for o in outputs])
@@ -74,16 +75,17 @@ def sobol_overview(idx: xr.Dataset, outputs: Sequence[str] | None = None) -> Fig
     for i in range(len(outputs)):
         for j in range(len(factors)):
             if np.isfinite(st[i, j]):
-                ax.text(j, i, f"{max(s1[i, j], 0):.2f}\n{st[i, j]:.2f}", ha="center",
-                        va="center", fontsize=6.5, color="k" if st[i, j] < 0.6 else "w")
+                if st[i, j] >= 0.005:
+                    ax.text(j, i, f"{max(s1[i, j], 0):.2f}\n{st[i, j]:.2f}", ha="center",
+                            va="center", fontsize=6.5, color="k" if st[i, j] < 0.6 else "w")
             else:
                 ax.add_patch(plt_rect(j, i))
     ax.set_xticks(range(len(factors)), factors, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(outputs)), labels, fontsize=8)
     fig.colorbar(image, ax=ax, label="total-order index ST (with interactions)", shrink=0.6)
     n = idx.attrs.get("N")
-    ax.set_title("Sobol' indices: in each cell S1 (alone) over ST (with interactions)"
-                 + (f"\nN = {n:,} base rows" if n else ""), fontsize=10)
+    ax.set_title("Sobol' indices: in each cell S1 (alone) over ST (with interactions); "
+                 "blank: ST < 0.005" + (f"\nN = {n:,} base rows" if n else ""), fontsize=10)
     return fig
 
 
