@@ -39,7 +39,7 @@ from tests.conftest import ROOT, run_cli
 
 # A fan that takes ~10 s to evaluate on 2 cores: long enough to be interrupted mid-way.
 BIG = ["experiment=fan", "sampler.n=1000000", "time.steps=31", "output.series=[loss_gap]",
-       "fan.log_scale=[]"]
+       "fan.log_scale=[]", "stream_chunk_size=65536"]  # streamed: progress after 4 of 16 chunks
 # A streamed fan of 74 chunks, a few seconds: interrupted, resumed, compared.
 STREAM = ["experiment=fan", "sampler.n=300000", "time.steps=31", "output.series=[loss_gap]",
           "fan.log_scale=[]", "output.format=zarr", "stream_chunk_size=4096",
