@@ -255,11 +255,14 @@ def _check_disk(directory: Path, size: int, streamed: bool) -> None:
                          f"{free / 1e9:,.1f} GB are free at {probe}; use a smaller sampler.n")
 
 
-def _coords(job: Job) -> dict[str, Any]:
+def _coords(job: Job, lazy_chunk: int = 0) -> dict[str, Any]:
     t = np.asarray(job.t, dtype=float)
+    rows = job.design.rows
+    kind = np.int32 if rows < 2**31 else np.int64
+    numbers = da.arange(rows, dtype=kind, chunks=lazy_chunk) if lazy_chunk else \
+        np.arange(rows, dtype=kind)
     coords: dict[str, Any] = {
-        "scenario": ("scenario", np.arange(job.design.rows, dtype=np.int32 if
-                                           job.design.rows < 2**31 else np.int64),
+        "scenario": ("scenario", numbers,
                      {"long_name": "scenario (row of the design)", "units": "1"}),
         "t": ("t", t, {"units": "a", "long_name": "years from the start"}),
     }
@@ -284,17 +287,26 @@ def _attrs(job: Job) -> dict[str, Any]:
     }
 
 
-def _dataset(job: Job, meta: Mapping[str, tuple[Var, bool]], data: Mapping[str, Any]
-             ) -> xr.Dataset:
+def _dataset(job: Job, meta: Mapping[str, tuple[Var, bool]], data: Mapping[str, Any],
+             lazy_scenarios: int = 0) -> xr.Dataset:
     data_vars = {name: xr.Variable(("scenario", "t") if is_series else ("scenario",),
                                    data[name], var.as_attrs())
                  for name, (var, is_series) in meta.items()}
-    return io.cf_dataset(xr.Dataset(data_vars, coords=_coords(job)), _attrs(job))
+    coords = _coords(job, lazy_scenarios)
+    if lazy_scenarios:  # a dask range, no pandas index
+        dims, lazy, attrs = coords.pop("scenario")
+        ds = xr.Dataset(data_vars, coords=coords).assign_coords(
+            xr.Coordinates({"scenario": xr.Variable(dims, lazy, attrs)}, indexes={}))
+    else:
+        ds = xr.Dataset(data_vars, coords=coords)
+    return io.cf_dataset(ds, _attrs(job))
 
 
 def _template(job: Job, meta: Mapping[str, tuple[Var, bool]], chunk: int) -> xr.Dataset:
+    """The layout of a streamed store, lazily: its ``scenario`` coordinate too, without an
+    index (at 10^8 scenarios the numbers alone take 0.4 GB; the store writes them in chunks)."""
     rows, steps = job.design.rows, len(job.t)
     data = {name: da.zeros((rows, steps) if s else (rows,), dtype=v.dtype,
                            chunks=(chunk, steps) if s else (chunk,))
             for name, (v, s) in meta.items()}
-    return _dataset(job, meta, data)
+    return _dataset(job, meta, data, lazy_scenarios=chunk)

@@ -77,7 +77,10 @@ class ZarrStore:
         self.partial = Path(str(path) + ".partial")
         # markers live beside the store (zarr would take a folder inside for a broken array)
         self.markers = Path(str(path) + ".chunks.partial")
-        self.template = template
+        # only the layout is kept: the template (lazy, with the coordinates) is written at open
+        # and dropped, so the store travels to workers small
+        self.template: xr.Dataset | None = template
+        self.names = list(template.data_vars)
         self.chunk_rows = chunk_rows
         self.fingerprint = fingerprint
 
@@ -97,14 +100,33 @@ class ZarrStore:
             shutil.rmtree(self.markers)
         if resume:
             log.info("resume=true but no interrupted store at %s: starting afresh", self.partial)
+        template = self.template
+        assert template is not None, "a store is opened once"
         encoding = {name: {"chunks": (self.chunk_rows,) + v.shape[1:]}
-                    for name, v in self.template.data_vars.items()}
-        self.template.to_zarr(str(self.partial), mode="w", compute=False, consolidated=False,
-                              zarr_format=2, encoding=encoding)
+                    for name, v in template.variables.items() if v.dims[:1] == ("scenario",)}
+        template.to_zarr(str(self.partial), mode="w", compute=False, consolidated=False,
+                         zarr_format=2, encoding=encoding)
+        self._write_lazy_coordinates(template)
+        self.template = None
         self.markers.mkdir(parents=True)
         (self.markers / "layout.json").write_text(json.dumps(
             {"fingerprint": self.fingerprint, "chunk_rows": self.chunk_rows}))
         return set()
+
+    def _write_lazy_coordinates(self, template: xr.Dataset) -> None:
+        """Coordinates held lazily (the ``scenario`` numbers of a 10^8 run would take 0.4 GB,
+        and an index of them more) are written chunk by chunk: ``to_zarr(compute=False)`` wrote
+        their metadata only."""
+        import zarr
+
+        group = zarr.open_group(str(self.partial), mode="r+")
+        for name, coord in template.coords.items():
+            data = coord.variable.data
+            if not hasattr(data, "dask"):
+                continue
+            for a in range(0, coord.shape[0], self.chunk_rows):
+                b = min(a + self.chunk_rows, coord.shape[0])
+                group[str(name)][a:b] = np.asarray(data[a:b])
 
     def _reopen(self) -> set[int]:
         layout = self.markers / "layout.json"
@@ -193,7 +215,7 @@ class ZarrStore:
             start, stop = index * self.chunk_rows, record["stop"]
             with io.open_zarr(self.partial, consolidated=False) as ds:
                 data = {name: ds[name].isel(scenario=slice(start, stop)).values
-                        for name in self.template.data_vars}
+                        for name in self.names}
             if digest(data) != record["data"]:
                 return "its data do not match their checksum"
         except Exception as err:  # whatever cannot be read back cannot be trusted
