@@ -529,11 +529,18 @@ def test_a_killed_localcluster_worker_leaves_the_dataset_identical(tmp_path, pro
                "cluster.dashboard_address=127.0.0.1:0"], run, tmp_path / "logs")
 
     def workers() -> list[psutil.Process]:
+        out = []
         try:
             kids = psutil.Process(p.pid).children()
         except psutil.NoSuchProcess:
             return []
-        return [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
+        for k in kids:
+            try:  # a short-lived child may have ended (a zombie) by the time it is asked
+                if "spawn_main" in " ".join(k.cmdline()):
+                    out.append(k)
+            except psutil.Error:
+                continue
+        return out
 
     wait_until("two workers evaluating", lambda: len(workers()) == 2 and evaluating(p), p,
                timeout=180)
