@@ -18,7 +18,7 @@ import math
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from engine import io
-from engine.chunks import Fold, partial_bytes, run_chunk
+from engine.chunks import ChunkResult, Fold, plan_chunks, run_chunk
 from engine.jobs import PIECE_BASE_ROWS, PIECE_ROWS, Job, evaluate_rows, layout, piece_rows
 from engine.progress import Progress
 from engine.simulators import Var
@@ -51,7 +51,8 @@ WAVE_BYTES = 256 * 2**20
 @dataclass(frozen=True)
 class Storage:
     """Where and how: in memory below ``max_memory_bytes`` (or ``format='netcdf'``), streamed
-    to Zarr above it (or ``format='zarr'``)."""
+    to Zarr above it (or ``format='zarr'``), in chunks of ``chunk_size`` (or
+    ``stream_chunk_size``) scenarios."""
 
     chunk_size: int = 8192
     stream_chunk_size: int = 262144
@@ -61,6 +62,10 @@ class Storage:
     #: a streamed run saves its fold of reducer partials this often (a resume computes again
     #: the chunks folded after the last save: at most this much work, plus a wave)
     checkpoint_seconds: float = 120.0
+    #: let a simulator that can count series into fixed bins as it computes them do a
+    #: binnable reducer's counting (the same counts, bit for bit; False: the series are
+    #: materialised and the reducer counts them)
+    fuse: bool = True
 
 
 @dataclass
@@ -157,7 +162,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
                                                for n in r.needs
                                                if n in job.simulator.series())]))
     _prepare(job, needed, piece)
-    names = tuple(meta)
+    plan = plan_chunks(job, piece, needed, tuple(meta), storage.fuse)
     store = None
     targets = None
     done: set[int] = set()
@@ -186,7 +191,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     # series and chunk: 10% of a 10^8 run's chunks would hold gigabytes)
     wave, most = 2 * workers, max(2 * workers, math.ceil(len(bounds) / 10))
     fold = Fold(job.reducers)
-    buffer: dict[int, dict[str, Any]] = {}
+    buffer: dict[int, ChunkResult] = {}
     next_fold = 0
     if store is not None and (saved := store.checkpointed()) is not None:
         fold.restore(saved)
@@ -194,21 +199,21 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     saved_at = time.perf_counter()
     w0 = 0
     while w0 < len(todo):
-        tasks = [dask.delayed(run_chunk, pure=False)(job_ref, i, a, b, piece, needed, names,
-                                                      targets, store)
+        tasks = [dask.delayed(run_chunk, pure=False)(job_ref, plan, i, a, b, targets, store)
                  for i, a, b in todo[w0:w0 + wave]]
         w0 += len(tasks)
         results = list(dask.compute(*tasks))
         del tasks
-        held = max(partial_bytes(r) for r in results)
+        held = max(r.partial_bytes() for r in results)
         wave = max(2 * workers, min(most, int(WAVE_BYTES // max(held, 1))))
         while results:  # popped: nothing of this wave is held while the next one runs
             result = results.pop()
-            if "data" in result:
-                for name, values in result.pop("data").items():
-                    gathered[name][result["start"]:result["stop"]] = values
-            buffer[result["index"]] = result
-            progress.advance(result["stop"] - result["start"])
+            if result.data is not None:  # copied, and not held until the fold
+                for name, values in result.data.items():
+                    gathered[name][result.start:result.stop] = values
+                result = replace(result, data=None)
+            buffer[result.index] = result
+            progress.advance(result.rows)
             del result
         while next_fold in buffer:
             fold.add(buffer.pop(next_fold))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +15,9 @@ from engine.designs import Design
 from engine.priors import PriorSet
 from engine.reducers import Reducer
 from engine.simulators import Simulator, Var
+
+if TYPE_CHECKING:
+    from engine.model.compiled.binning import Binning
 
 #: Rows of a piece, the fixed unit of evaluation and of summation: 1024 base rows of a Saltelli
 #: design, 4096 rows of any other.
@@ -70,10 +73,11 @@ def _parameters(job: Job, drawn: Mapping[str, NDArray], n: int) -> dict[str, NDA
 
 
 def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str],
-                  outcomes: bool = True, bins: Any = None) -> dict[str, NDArray]:
+                  outcomes: bool = True, bins: Binning | None = None) -> dict[str, NDArray]:
     """Parameters, outcomes and ``series`` of design rows [start, stop) (no Dask); with
-    ``bins`` (a simulator that :meth:`~Simulator.can_bin`), its series are counted into
-    ``bins.counts`` as they are computed."""
+    ``bins`` (from a :class:`~engine.reducers.Binnable` reducer, for a simulator that
+    :meth:`~Simulator.can_bin`), its series are counted into ``bins.counts`` as they are
+    computed."""
     drawn = job.priors.map(job.design.unit_rows(start, stop))
     params = _parameters(job, drawn, stop - start)
     kw = {} if bins is None else {"bins": bins}

@@ -1,29 +1,88 @@
-"""Where the shipped configuration and data live, in a source checkout and in an installed wheel.
+"""Where the shipped configuration and data live: found through the package, installed or not.
 
-A checkout (or an editable install) keeps them at the project root (``conf/``, ``data/``); a
-wheel carries them inside the package as ``engine/_conf`` and ``engine/_data``.
+An installed wheel carries them inside the package, as ``engine/_conf`` and ``engine/_data``
+(pyproject.toml maps the checkout's ``conf/`` and ``data/`` there: the same files). A source
+checkout (an editable install, or ``PYTHONPATH`` pointing at it) has no such directories; its
+``conf/`` and ``data/`` are used when the directory holding the ``engine`` package is positively
+the project's root: its pyproject.toml names the project ``meek``. A directory merely called
+``conf`` beside the package (say ``site-packages/conf``, shipped by another distribution) is never
+read.
 """
 
 from __future__ import annotations
 
+import functools
+import tomllib
+from importlib.resources import files
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
+#: the distribution name in pyproject.toml that marks a source checkout's root
+PROJECT = "meek"
+#: (directory inside the package, directory at the checkout's root) of each shipped resource
+_PLACES = {"conf": ("_conf", "conf"), "data": ("_data", "data")}
 
 
-def _pick(inside: str, beside: str) -> Path:
-    checkout = _HERE.parent / beside
-    return checkout if checkout.is_dir() else _HERE / inside
+def _package() -> Path:
+    """The ``engine`` package's directory (installed unpacked, as pip installs wheels)."""
+    here = files("engine")
+    if not isinstance(here, Path):  # e.g. a zip import: Hydra needs real directories
+        raise RuntimeError(f"the engine package at {here} is not a directory on disk; install "
+                           "meek with pip (unpacked) to use its configuration and data")
+    return here
+
+
+def checkout_root(package: Path | None = None) -> Path | None:
+    """The source checkout the ``engine`` package lives in, or None (an installed wheel).
+
+    A checkout's root is the package's parent directory when its pyproject.toml names the
+    project ``meek``; anything else (no pyproject.toml, another project's) is not one.
+    """
+    root = (package or _package()).parent
+    try:
+        with open(root / "pyproject.toml", "rb") as f:
+            meta = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    project = meta.get("project")
+    return root if isinstance(project, dict) and project.get("name") == PROJECT else None
+
+
+@functools.cache
+def _locate(kind: str) -> Path:
+    inside, beside = _PLACES[kind]
+    package = _package()
+    shipped = package / inside
+    if shipped.is_dir():  # an installed wheel: the package's own copy
+        return shipped
+    root = checkout_root(package)
+    if root is not None and (root / beside).is_dir():
+        return root / beside
+    raise FileNotFoundError(f"meek's {beside}/ is missing: neither {shipped} (an installed "
+                            f"package) nor {beside}/ of a checkout (a pyproject.toml naming "
+                            f"{PROJECT!r} beside {package})")
 
 
 def conf_dir() -> Path:
-    """The directory of conf/config.yaml."""
-    return _pick("_conf", "conf")
+    """The directory of config.yaml: ``engine/_conf`` installed, ``conf/`` in a checkout.
+
+    Examples
+    --------
+    >>> (conf_dir() / "config.yaml").is_file()
+    True
+    """
+    return _locate("conf")
 
 
 def data_dir() -> Path:
-    """The directory of the shipped data files (data/README.md names their sources)."""
-    return _pick("_data", "data")
+    """The directory of the shipped data files (its README.md names their sources):
+    ``engine/_data`` installed, ``data/`` in a checkout.
+
+    Examples
+    --------
+    >>> (data_dir() / "README.md").is_file()
+    True
+    """
+    return _locate("data")
 
 
 def tune_malloc() -> None:

@@ -24,12 +24,15 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
 from engine import io
+
+if TYPE_CHECKING:
+    from engine.chunks import ChunkResult
 
 log = logging.getLogger("meek")
 
@@ -230,17 +233,20 @@ class ZarrStore:
 
     # ------------------------------------------------------------------------- in the workers
 
-    def write(self, index: int, start: int, stop: int, data: Mapping[str, np.ndarray]) -> None:
-        """Write one chunk's region and then its marker (the marker last: it is the commit)."""
+    def write(self, chunk: ChunkResult) -> None:
+        """Write one chunk's data into its region, then its marker (the marker last: it is the
+        commit)."""
         import zarr
 
+        if chunk.data is None:
+            raise ValueError(f"chunk {chunk.index}: no data to write")  # a bug, not input
         group = zarr.open_group(str(self.partial), mode="r+")
-        for name, values in data.items():
-            group[name][start:stop] = values
-        record = {"stop": stop, "data": digest(data)}
-        tmp_json = self._record(index).with_suffix(".tmp")
+        for name, values in chunk.data.items():
+            group[name][chunk.start:chunk.stop] = values
+        record = {"stop": chunk.stop, "data": digest(chunk.data)}
+        tmp_json = self._record(chunk.index).with_suffix(".tmp")
         tmp_json.write_text(json.dumps(record))
-        os.replace(tmp_json, self._record(index))
+        os.replace(tmp_json, self._record(chunk.index))
 
     # ------------------------------------------------------------------------- the end
 

@@ -13,6 +13,7 @@ import venv
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 from tests.conftest import ROOT, run_cli
 
@@ -96,8 +97,38 @@ def test_readme_python_example_runs(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
 
 
+def test_a_checkout_is_found_by_its_pyproject_not_by_a_folder_named_conf(tmp_path):
+    """The tests run from the checkout, which reads its own conf/ and data/; elsewhere, a
+    directory is a checkout's root only if its pyproject.toml names the project meek."""
+    import engine
+    from engine.resources import checkout_root, conf_dir, data_dir
+
+    assert Path(engine.__file__).resolve().parent == ROOT / "engine"
+    assert checkout_root() == ROOT
+    assert conf_dir() == ROOT / "conf" and data_dir() == ROOT / "data"
+    package = tmp_path / "engine"
+    package.mkdir()
+    (tmp_path / "conf").mkdir()  # what another distribution may put in site-packages
+    assert checkout_root(package) is None
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "meek-plugins"\n')
+    assert checkout_root(package) is None
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 'meek'\n")  # not TOML
+    assert checkout_root(package) is None
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "meek"\n')
+    assert checkout_root(package) == tmp_path
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    """Relative path -> bytes of every file under directory (no bytecode caches)."""
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
 @pytest.mark.slow
 def test_installed_package_runs_meek_from_another_folder(tmp_path):
+    """A wheel in a fresh environment: `meek` runs from another folder and reads the package's
+    own config and data (the checkout's files, byte for byte), never a ``conf/`` or ``data/``
+    that another distribution put beside it in site-packages; its numbers are the checkout's."""
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
@@ -116,15 +147,49 @@ def test_installed_package_runs_meek_from_another_folder(tmp_path):
     inst = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
                           capture_output=True, text=True, timeout=600)
     assert inst.returncode == 0, inst.stderr
+    site = Path(purelib)
+    # the wheel ships the checkout's conf/ and data/, every file, byte for byte
+    for kind, inside in (("conf", "_conf"), ("data", "_data")):
+        ours, shipped = _files(ROOT / kind), _files(site / "engine" / inside)
+        assert sorted(shipped) == sorted(ours), kind
+        assert all(shipped[k] == v for k, v in ours.items()), kind
+    # decoys beside the package, where a bare sibling lookup would go: valid, but another
+    # seed and other scaling-law replicates (a run reading them gives other numbers), and a
+    # pyproject.toml naming meek (the package's own copy still comes first)
+    shutil.copytree(ROOT / "conf", site / "conf")
+    config = (site / "conf" / "config.yaml").read_text()
+    assert "\nseed: 20250710 " in config
+    (site / "conf" / "config.yaml").write_text(config.replace("\nseed: 20250710 ", "\nseed: 1 "))
+    shutil.copytree(ROOT / "data", site / "data")
+    replicates = site / "data" / "besiroglu2024_bootstrap.csv"
+    header, *rows = replicates.read_text().splitlines()
+    replicates.write_text("\n".join([header, *rows[: len(rows) // 4]]) + "\n")
+    (site / "pyproject.toml").write_text('[project]\nname = "meek"\n')
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    res = subprocess.run([str(env_dir / "bin" / "meek"), "experiment=fan", "sampler.n=1000",
-                          "time.steps=21"], cwd=elsewhere, capture_output=True, text=True,
-                         timeout=600, env={k: v for k, v in os.environ.items()
-                                           if k != "PYTHONPATH"})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run([str(py), "-c", "from engine.resources import conf_dir, data_dir; "
+                            "print(conf_dir(), data_dir())"],
+                           cwd=elsewhere, capture_output=True, text=True, env=env)
+    assert where.returncode == 0, where.stderr
+    conf, data = where.stdout.split()
+    assert Path(conf).resolve() == (site / "engine" / "_conf").resolve()
+    assert Path(data).resolve() == (site / "engine" / "_data").resolve()
+    args = ["experiment=fan", "sampler.n=1000", "time.steps=21"]
+    res = subprocess.run([str(env_dir / "bin" / "meek"), *args], cwd=elsewhere,
+                         capture_output=True, text=True, timeout=600, env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     runs = list((elsewhere / "outputs" / "fan").iterdir())
     assert len(runs) == 1 and (runs[0] / "fan.nc").exists() and (runs[0] / "report.html").exists()
+    # the same command in the checkout: the same configuration, data and numbers
+    ref = run_cli(args, tmp_path / "checkout")
+    assert ref.returncode == 0, ref.stderr[-3000:]
+    for name in ("fan.nc", "scenarios.nc"):
+        with xr.open_dataset(runs[0] / name) as got, \
+                xr.open_dataset(tmp_path / "checkout" / name) as want:
+            xr.testing.assert_equal(got.load(), want.load())
+            for key in ("config_yaml", "seed", "fingerprint"):
+                assert got.attrs[key] == want.attrs[key], (name, key)
     version = subprocess.run([str(py), "-c", "import engine; print(engine.__version__)"],
                              cwd=elsewhere, capture_output=True, text=True)
     assert version.stdout.strip() == "0.2.0"

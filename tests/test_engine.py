@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from engine import chunks as engine_chunks
+from engine.chunks import fused_reducer, plan_chunks
 from engine.clusters import make_cluster
 from engine.config.schema import ClusterConfig
 from engine.designs import make_design
@@ -143,15 +143,20 @@ class FailingMeek(Meek):
 
 
 @pytest.mark.parametrize("keep", [(), SERIES])
-def test_fused_counting_gives_a_run_the_same_bits(priors, tmp_path, monkeypatch, keep):
+def test_fused_counting_gives_a_run_the_same_bits(priors, tmp_path, keep):
     """The kernel counting the fan's series as it computes them (series never held, or held
     because they are kept) equals counting the materialised series."""
+    j = job(priors, n=5000, keep=keep, reducers=fan())
+    assert fused_reducer(j, fuse=True) == "fan" and fused_reducer(j, fuse=False) is None
+    # fused, the fan's own series are not evaluated as arrays unless they are kept
+    assert plan_chunks(j, 4096, ("loss_gap", "benchmark_gap"), tuple(keep), True).needed == \
+        tuple(n for n in ("loss_gap", "benchmark_gap") if n in keep)
     out = []
     for fuse in (True, False):
-        monkeypatch.setattr(engine_chunks, "FUSE", fuse)
         out.append(evaluate(job(priors, n=5000, keep=keep, reducers=fan()),
                             tmp_path / f"{fuse}", storage=Storage(format="zarr",
-                                                                  stream_chunk_size=2048)))
+                                                                  stream_chunk_size=2048,
+                                                                  fuse=fuse)))
     same(*out)
     assert out[0].reduced["fan"]["loss_gap"].shape == (5, len(T))
 

@@ -1,7 +1,7 @@
 """Mergeable summaries of series: fan histograms and Sobol' sums over time."""
 
-from engine.reducers.base import Reducer
+from engine.reducers.base import Binnable, Reducer
 from engine.reducers.fan import FAN_QUANTILES, FanHistogram
 from engine.reducers.sobol_series import SobolSeries
 
-__all__ = ["FAN_QUANTILES", "FanHistogram", "Reducer", "SobolSeries"]
+__all__ = ["FAN_QUANTILES", "Binnable", "FanHistogram", "Reducer", "SobolSeries"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 
 from engine.model.compiled.binning import MAX_BINS, Binning, count_rows, scale
-from engine.reducers.base import Array, Reducer
+from engine.reducers.base import Array, Binnable
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -20,7 +21,7 @@ def _transform(values: Array, log: bool) -> Array:
         return np.where(np.isnan(values), np.nan, logged)
 
 
-class FanHistogram(Reducer):
+class FanHistogram(Binnable):
     """Per-t histograms of series on fixed bins, for quantiles within one bin width.
 
     Bins: ``bins`` equal bins per time point between ``lo`` and ``hi`` (from a pilot sample,
@@ -31,7 +32,7 @@ class FanHistogram(Reducer):
     """
 
     #: integer counts: pieces may be combined in any grouping (a chunk pre-combines its own)
-    exact = True
+    exact: ClassVar[bool] = True
 
     def __init__(self, names: Sequence[str], log: Sequence[str] = (), bins: int = 4096,
                  margin: float = 0.1, quantiles: Sequence[float] = FAN_QUANTILES) -> None:
