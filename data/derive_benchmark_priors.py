@@ -55,8 +55,8 @@ T0 = 2025.0                       # reference time: effective compute in 2025-eq
 G_ALG_HO = (2.0 ** (12 / 8), 2.0 ** (12 / 14), 2.0 ** (12 / 5))   # Ho et al. 2024: median, 95% CI
 
 # Ceiling priors: Beta distributions given by their 5% and 95% quantiles (evidence in BENCHMARKS.md).
-#   MMLU-Pro: best score in the data 86 %; ~57 % of the questions come from MMLU, whose error
-#   rate MMLU-Redux (Gema et al. 2024, arXiv:2406.04127) estimates at 6.5 % before MMLU-Pro's
+#   MMLU-Pro: best score in the data 86 %; most questions come from MMLU, whose error rate
+#   MMLU-Redux (Gema et al. 2024, arXiv:2406.04127) estimates at 6.5 % before MMLU-Pro's
 #   filtering; the authors have since corrected individual answers. -> 90 % interval [0.89, 0.975].
 #   GPQA Diamond: best score in the data 84 %; developer-reported 91.9 % (Gemini 3 Pro) and
 #   93.8 % (Gemini 3 Deep Think), Nov 2025, bound the keyed-wrong share to ~6 % (less if
