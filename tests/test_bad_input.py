@@ -1,13 +1,17 @@
-"""A catalogue of bad inputs, each run through ``python run.py`` as a user would.
+"""A catalogue of bad inputs, each run through the command line as a user would.
 
 The promise under test: bad input ends with exactly ONE line on stderr (``error: ...``) that names
 the key and the value, exit status 2, no traceback, and no files left behind (the run directory,
 and for sweeps the sweep directory, is absent or empty afterwards). For a sweep (``-m``) one bad
 value refuses the whole sweep before any job runs.
 
-Every case is a real subprocess (``tests.conftest.run_cli``). They are started together on a small
-thread pool (each is ~1.5 s of imports and checks), so the catalogue takes a couple of minutes on
-2 cores; the parametrized tests then look at their own case's outcome.
+Most cases run through the command line's ``main`` in this process
+(``tests.conftest.run_main``: the same argument list, the same exit status and streams, in well
+under a second each). A handful, marked ``process=True``, run as real ``python run.py``
+processes (``tests.conftest.run_cli``): a sweep, a refused run directory that must be left
+empty, a YAML error in a configuration directory, an expression that must not run code, and the
+servers that are not Dask schedulers (a real network wait). They start together on a small
+thread pool; the parametrized tests then look at their own case's outcome.
 
 Fragments: a plain string must occur in the error line, a tuple means "any of these", and
 ``kv(key, value)`` means ``key=value`` (the value optionally quoted). The fragments are matched
@@ -41,7 +45,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_main
 
 # Words a type error should use (the field's type, in the user's terms).
 INT = ("whole number", "integer")
@@ -72,6 +76,7 @@ class Case:
     run_dir: str | None = None  # a template; default {case}/run
     sweep: bool = False  # a multirun: also pass hydra.sweep.dir={case}/sweep, check it too
     after: Callable[[Path], None] | None = None  # extra checks, given the case's directory
+    process: bool = False  # run as a real process (else through main, in this process)
 
 
 # ----------------------------------------------------------------------------- set-ups
@@ -172,7 +177,7 @@ CATALOGUE: list[Case] = [
          ["experiment=discover",
           'discover.condition="__import__(\'os\').system(\'touch {case}/pwned\') > 0"'],
          ["discover.condition", "__import__"],
-         after=_no_code_ran),
+         after=_no_code_ran, process=True),
     Case("discover-condition-unquoted-with-quotes",
          ["experiment=discover", 'discover.condition=__import__("os").getpid() > 0'],
          ["discover.condition", "getpid"], forbid=["mismatched input"]),
@@ -409,7 +414,7 @@ CATALOGUE: list[Case] = [
     Case("config-dir-yaml-error-group-option", ["--config-dir={case}/conf", "priors=mine"],
          ["mine.yaml", ("line", "YAML", "syntax")], setup=_broken_group_option),
     Case("config-dir-yaml-error-experiment", ["--config-dir={case}/conf", "experiment=mine"],
-         ["mine.yaml", ("line", "YAML", "syntax")], setup=_broken_experiment),
+         ["mine.yaml", ("line", "YAML", "syntax")], setup=_broken_experiment, process=True),
     Case("config-dir-yaml-error-primary", ["--config-dir={case}/conf", "--config-name=mycfg"],
          ["mycfg.yaml", ("line", "YAML", "syntax")], setup=_broken_primary),
 
@@ -417,7 +422,7 @@ CATALOGUE: list[Case] = [
     Case("sweep-one-bad-n", ["-m", *FAN[:1], "time.steps=11", "sampler.n=10,0"],
          [kv("sampler.n", "0")], sweep=True),
     Case("sweep-one-bad-prior", ["-m", *FAN, "priors.g_inv.value=2,0.5"],
-         ["priors.g_inv", "0.5"], sweep=True),
+         ["priors.g_inv", "0.5"], sweep=True, process=True),
     Case("sweep-one-unknown-experiment", ["-m", "experiment=fan,foo", "sampler.n=10"],
          ["experiment", "foo"], sweep=True),
     Case("sweep-one-bad-type", ["-m", *FAN, "seed=1,abc"], [kv("seed", "abc"), INT],
@@ -438,17 +443,18 @@ CATALOGUE: list[Case] = [
     Case("address-nothing-listening",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{closed}",
           "cluster.timeout_s=2"],
-         ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"], max_seconds=15),
+         ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"], max_seconds=15,
+         process=True),
     Case("address-silent-server",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{silent}",
           "cluster.timeout_s=2"],
          ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"],
-         timeout=25, max_seconds=15),
+         timeout=25, max_seconds=15, process=True),
     Case("address-junk-server",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{junk}",
           "cluster.timeout_s=2"],
          ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"],
-         timeout=25, max_seconds=15),
+         timeout=25, max_seconds=15, process=True),
 
     # --- run directories
     Case("run-dir-is-a-file", FAN, ["hydra.run.dir", "a_file", "cannot be written"],
@@ -456,7 +462,7 @@ CATALOGUE: list[Case] = [
     Case("run-dir-below-a-file", FAN, ["hydra.run.dir", "a_file/run", "cannot be written"],
          run_dir="{case}/a_file/run", setup=_blocker, after=_blocker_intact),
     Case("run-dir-unwritable", FAN, ["hydra.run.dir", "cannot be written"],
-         run_dir=_unwritable_run_dir(), setup=_locked),
+         run_dir=_unwritable_run_dir(), setup=_locked, process=True),
 ]
 
 IDS = [c.id for c in CATALOGUE]
@@ -532,6 +538,7 @@ def _fill(text: str, subs: dict[str, str]) -> str:
 
 
 def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
+    """Run one case: a real process (from the pool) or through main in this process."""
     case_dir = base / case.id
     case_dir.mkdir(parents=True)
     if case.setup is not None:
@@ -546,7 +553,8 @@ def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
         args.append(f"hydra.sweep.dir={sweep_dir}")
     started = time.monotonic()
     try:
-        res = run_cli(args, run_dir, timeout=case.timeout)
+        res = run_cli(args, run_dir, timeout=case.timeout) if case.process else \
+            run_main(args, run_dir)
         code: int | str = res.returncode
         err = res.stderr
     except Exception as exc:  # subprocess.TimeoutExpired: the child was killed
@@ -556,9 +564,20 @@ def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
     return Outcome(code, err, time.monotonic() - started, case_dir, run_dir, sweep_dir)
 
 
+class _Done:
+    """An outcome computed when asked (the in-process cases run in the test's own thread)."""
+
+    def __init__(self, run: Callable[[], Outcome]) -> None:
+        self._run = run
+
+    def result(self) -> Outcome:
+        return self._run()
+
+
 @pytest.fixture(scope="module")
 def outcomes(request, tmp_path_factory):
-    """Start every selected case at once on a small pool; each test waits for its own."""
+    """Start every selected process case at once on a small pool; each test waits for its own
+    (an in-process case runs when its test asks for it)."""
     selected = [item.callspec.params["case"].id for item in request.session.items
                 if getattr(item, "originalname", "") == "test_bad_input"
                 and hasattr(item, "callspec")]
@@ -566,7 +585,10 @@ def outcomes(request, tmp_path_factory):
     base = tmp_path_factory.mktemp("bad_input")
     pool = ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 1)
     by_id = {c.id: c for c in CATALOGUE}
-    futures = {cid: pool.submit(_run_case, by_id[cid], base, servers) for cid in selected}
+    futures: dict[str, Any] = {cid: pool.submit(_run_case, by_id[cid], base, servers)
+                               for cid in selected if by_id[cid].process}
+    futures.update({cid: _Done(lambda c=by_id[cid]: _run_case(c, base, servers))
+                    for cid in selected if not by_id[cid].process})
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
     servers.close()
@@ -590,6 +612,9 @@ def _matches(fragment: Any, text: str) -> bool:
 
 def test_catalogue_is_large_enough():
     assert len(CATALOGUE) >= 85, len(CATALOGUE)
+    process = [c.id for c in CATALOGUE if c.process]
+    assert 5 <= len(process) <= 12, process  # a handful as real processes, a sweep among them
+    assert any(c.sweep for c in CATALOGUE if c.process)
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=IDS)
@@ -619,5 +644,5 @@ def test_bad_input(case, outcomes):
 
 
 def test_debug_true_shows_the_traceback(tmp_path):
-    res = run_cli(["sampler.n=0", "debug=true", "experiment=fan"], tmp_path / "run", timeout=120)
+    res = run_main(["sampler.n=0", "debug=true", "experiment=fan"], tmp_path / "run")
     assert res.returncode != 0 and "Traceback" in res.stderr

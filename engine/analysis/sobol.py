@@ -9,16 +9,20 @@ span decades and are analysed as ``log10_tokens...``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import xarray as xr
 
+from engine.designs import Saltelli, make_design
 from engine.designs.saltelli import block_rows
 from engine.sensitivity import SobolResult, bootstrap_counts, sobol_indices
 from engine.sensitivity.sobol import first_total_layout
 
+log = logging.getLogger("meek")
+R = TypeVar("R")
 LEVELS = (8, 4, 2, 1)  # convergence at N/8, N/4, N/2, N
 MIN_BLOCKS = 8
 
@@ -199,3 +203,40 @@ def max_width(ds: xr.Dataset) -> float:
     """Widest confidence interval (2 x half-width) among the scalar S1 and ST."""
     widths = 2 * np.concatenate([ds["S1_conf"].values.ravel(), ds["ST_conf"].values.ravel()])
     return float(np.nanmax(widths)) if np.isfinite(widths).any() else float("inf")
+
+
+def until_narrow(analyse: Callable[[Saltelli], tuple[R, xr.Dataset]], design: Saltelli, *,
+                 target_width: float | None, max_n: int,
+                 discard: Callable[[R], None]) -> tuple[R, xr.Dataset, Saltelli]:
+    """Indices whose intervals are all narrower than ``target_width``: analyse the design and,
+    while the widest S1/ST interval (:func:`max_width`) is not and doubling N stays within
+    ``max_n``, discard that evaluation and analyse the design with 2N base rows (same seed,
+    groups and order; the first N rows are the same rows).
+
+    Parameters
+    ----------
+    analyse : callable
+        ``analyse(design) -> (evaluation, indices)``.
+    design : Saltelli
+        The first design.
+    target_width : float or None
+        None: one analysis.
+    max_n : int
+        The largest N allowed.
+    discard : callable
+        Removes an evaluation that is not kept.
+
+    Returns
+    -------
+    (evaluation, indices, design) of the last analysis.
+    """
+    while True:
+        result, idx = analyse(design)
+        width = max_width(idx)
+        if target_width is None or width < target_width or 2 * design.n > max_n:
+            return result, idx, design
+        log.info("widest interval %.3g >= sobol.target_width=%.3g at N=%d: doubling N", width,
+                 target_width, design.n)
+        discard(result)
+        design = make_design("saltelli", 2 * design.n, design.d, design.seed,  # type: ignore
+                             groups=design.groups, second_order=design.second_order)
