@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import logging
 import os
 import signal
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, open_dict, read_write
 
 from engine.config import ConfigError
 from engine.resources import conf_dir, tune_malloc
@@ -36,7 +35,6 @@ from engine.runs import RunDir, RunDirError, finished
 from experiments import config as configuration
 from experiments.job import Interrupted, abandon, claim, execute, results_line
 
-log = logging.getLogger("meek")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 #: Flags after which Hydra shows something and runs nothing: no checks, Hydra's own output.
@@ -111,9 +109,13 @@ class Checks(Callback):
         task = [*(f"{k}={v}" for k, v in params.items()), *task]
         sweep_dir = Path(str(config.hydra.sweep.dir))
         name = config.hydra.job.config_name
+        fixed = swept_keys(task)[1]
+        naming = [f"hydra.job.config.override_dirname.exclude_keys=[{','.join(fixed)}]"] \
+            if fixed else []  # job folders are named by the swept keys alone
         for job in jobs(task):
             try:
-                cfg = compose(config_name=name, overrides=job, return_hydra_config=True)
+                cfg = compose(config_name=name, overrides=[*job, *naming],
+                              return_hydra_config=True)
             except Exception as err:  # this job's overrides name the key and the value
                 raise ConfigError(configuration.translate(err, job)) from err
             configuration.load(cfg, job)
@@ -125,12 +127,9 @@ class Checks(Callback):
             raise ConfigError(f"hydra.sweep.dir={str(sweep_dir)!r}: holds a finished run or "
                               "sweep; choose another directory")
         writable("hydra.sweep.dir", sweep_dir)
-        fixed = swept_keys(task)[1]
         with read_write(config.hydra), open_dict(config.hydra):
             config.hydra.sweep.dir = str(sweep_dir)  # one time stamp for every job
-            if fixed:  # job folders are named by the swept keys alone
-                config.hydra.overrides.hydra.append(
-                    "hydra.job.config.override_dirname.exclude_keys=[" + ",".join(fixed) + "]")
+            config.hydra.overrides.hydra.extend(naming)
 
 
 def jobs(overrides: Sequence[str]) -> Iterator[list[str]]:

@@ -10,13 +10,12 @@ import xarray as xr
 from omegaconf import MISSING
 
 from engine import io
-from engine.analysis.sobol import outputs_of, sobol_dataset, until_narrow
+from engine.analysis.sobol import study
 from engine.calibration import posterior
 from engine.config import ConfigError, Settings, check_names
 from engine.config.checks import at_least, fail, within
 from engine.designs import make_design
 from engine.plots.sets import sobol_set
-from engine.reducers import SobolSeries
 from engine.reports.html import Section, Table
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
@@ -66,12 +65,12 @@ class Sobol(Experiment):
                             "sobol.calibration")
         if not s.priors.uncertain:
             fail("priors", "all fixed", "the sobol analysis needs at least one uncertain prior")
-        if s.config.sampler.kind != "saltelli":
-            fail("sampler.kind", s.config.sampler.kind, "the Sobol' analysis needs "
-                                                        "sampler=saltelli")
-        if s.config.sampler.n < 16:
-            fail("sampler.n", s.config.sampler.n, "the Sobol' analysis needs at least 16 base "
-                                                  "rows for its bootstrap intervals to mean anything")
+        sampler = s.config.sampler
+        if sampler.kind != "saltelli":
+            fail("sampler.kind", sampler.kind, "the Sobol' analysis needs sampler=saltelli")
+        if sampler.n < 16:
+            fail("sampler.n", sampler.n, "the Sobol' analysis needs at least 16 base rows for "
+                                         "its bootstrap intervals to mean anything")
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
         sec, design, priors = s.config.sobol, s.design, s.priors
@@ -81,25 +80,13 @@ class Sobol(Experiment):
             design = make_design("saltelli", design.n, priors.columns, s.seed,
                                  groups=priors.groups, second_order=design.second_order)
             attrs = {**attrs, "drawn_from": f"the posterior of {sec.calibration}"}
-        factors = priors.uncertain
-        names = [n for n in sec.series if n in s.simulator.series()]
-        boot = dict(num_resamples=sec.num_resamples, conf_level=sec.conf_level, seed=s.seed)
-
-        def analyse(design):  # evaluate the design, then the indices of its outputs
-            series = SobolSeries(names, len(factors), design.second_order, design.n, **boot)
-            ev = run_job(s, run, reducers={"sobol": series} if names else {}, design=design,
-                         priors=priors, extra_attrs=attrs)
-            scenarios = ev.open()
-            phase("analyse")
-            labels = {k: str(v.attrs.get("long_name", k)) for k, v in scenarios.data_vars.items()}
-            return (ev, scenarios), sobol_dataset(
-                outputs_of(scenarios, s.simulator.analysed(sec.outputs)), factors,
-                second_order=design.second_order, series=ev.reduced.get("sobol"), t=s.t,
-                labels=labels, attrs=attrs, **boot)
-
-        (ev, scenarios), idx, design = until_narrow(
-            analyse, design, target_width=sec.target_width, max_n=sec.max_n,
-            discard=lambda r: (r[1].close(), r[0].discard()))
+        factors, names = priors.uncertain, [n for n in sec.series if n in s.simulator.series()]
+        ev, scenarios, idx, design = study(
+            lambda d, reducers: run_job(s, run, reducers=reducers, design=d, priors=priors,
+                                        extra_attrs=attrs),
+            design, factors, s.simulator.analysed(sec.outputs), names, s.t,
+            num_resamples=sec.num_resamples, conf_level=sec.conf_level, seed=s.seed,
+            target_width=sec.target_width, max_n=sec.max_n, attrs=attrs)
         summary = summarise(scenarios)
         phase("write")
         io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
@@ -107,9 +94,7 @@ class Sobol(Experiment):
         first = str(idx["output"].values[0])
         phase("figures")
         with xr.open_dataset(run.file("sobol.nc")) as saved:
-            shown = [o for f in factors for o in priors[f].outputs if o not in ("A", "L0",
-                                                                              "scaling_fit")]
-            drivers, over_time = sobol_set(saved, scenarios, shown, run.staging)
+            drivers, over_time = sobol_set(saved, scenarios, priors, run.staging)
             io.write_text(sobol_summary(saved, summary, list(saved["output"].values)),
                           run.file("summary.md"))
             sections = [Section(f"What drives {first}", sobol_words(saved, first),

@@ -240,3 +240,46 @@ def until_narrow(analyse: Callable[[Saltelli], tuple[R, xr.Dataset]], design: Sa
         discard(result)
         design = make_design("saltelli", 2 * design.n, design.d, design.seed,  # type: ignore
                              groups=design.groups, second_order=design.second_order)
+
+
+def study(evaluate: Callable[[Saltelli, dict[str, Any]], Any], design: Saltelli,
+          factors: Sequence[str], outputs: Sequence[str], series: Sequence[str], t: np.ndarray,
+          *, num_resamples: int, conf_level: float, seed: int, target_width: float | None,
+          max_n: int, attrs: Mapping[str, Any]) -> tuple[Any, xr.Dataset, xr.Dataset, Saltelli]:
+    """Sobol' indices of the scalar ``outputs`` (from the saved scenarios) and of ``series`` over
+    time (from sums streamed by :class:`engine.reducers.SobolSeries`), N doubled until every
+    interval is narrower than ``target_width`` (:func:`until_narrow`).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(design, reducers) -> Evaluation`` (the engine's, on the run's cluster).
+    design : Saltelli
+        The first design; ``factors`` name its (groups of) columns.
+    outputs, series : sequences of str
+        Outcomes analysed from the scenarios (``log10_`` names allowed, :func:`outputs_of`);
+        series analysed at every time point of ``t``.
+
+    Returns
+    -------
+    (evaluation, its scenarios (open), indices, the design analysed)
+    """
+    from engine.reducers import SobolSeries
+
+    boot = dict(num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+
+    def analyse(design: Saltelli) -> tuple[tuple[Any, xr.Dataset], xr.Dataset]:
+        reducers = {"sobol": SobolSeries(series, len(factors), design.second_order, design.n,
+                                         **boot)} if series else {}
+        ev = evaluate(design, reducers)
+        scenarios = ev.open()
+        log.info("phase: %s", "analyse")
+        labels = {k: str(v.attrs.get("long_name", k)) for k, v in scenarios.data_vars.items()}
+        return (ev, scenarios), sobol_dataset(
+            outputs_of(scenarios, outputs), factors, second_order=design.second_order,
+            series=ev.reduced.get("sobol"), t=t, labels=labels, attrs=attrs, **boot)
+
+    (ev, scenarios), idx, design = until_narrow(
+        analyse, design, target_width=target_width, max_n=max_n,
+        discard=lambda r: (r[1].close(), r[0].discard()))
+    return ev, scenarios, idx, design

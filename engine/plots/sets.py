@@ -18,6 +18,7 @@ from engine.plots.base import figure, save
 from engine.plots.fans import distribution, fan_chart
 from engine.plots.governance import years_behind_and_gap
 from engine.plots.paper import empirical_check, gap_with_peak, lines
+from engine.priors import PriorSet
 from engine.plots.sensitivity import (convergence, morris_chart, scatter_grid, sobol_over_time,
                                       sobol_overview, sobol_ranking)
 
@@ -40,11 +41,14 @@ def fan_set(q: xr.Dataset, series: Sequence[str], log_scale: Sequence[str], t_pe
     return shown
 
 
-def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, shown: Sequence[str], out: Path
+def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, priors: PriorSet, out: Path
               ) -> tuple[Figures, Figures]:
-    """What drives the first output (ranking, overview, convergence, scatter) and the indices
-    of every series over time: ([figures of the first output], [figures over time])."""
+    """What drives the first output (ranking, overview, convergence, and the first output
+    against each factor's values in the scenarios) and the indices of every series over time:
+    ([figures of the first output], [figures over time])."""
     first = str(idx["output"].values[0])
+    shown = [o for f in priors.uncertain for o in priors[f].outputs
+             if o not in ("A", "L0", "scaling_fit")]  # a fit shows as its alpha
     save(sobol_overview(idx), out / "sobol_indices.png")
     save(sobol_ranking(idx, first), out / f"sobol_{first}.png")
     save(convergence(idx, first), out / f"convergence_{first}.png")
