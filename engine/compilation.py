@@ -21,10 +21,11 @@ from pathlib import Path
 #: The source whose compiled entry point every evaluation calls.
 KERNEL = Path(__file__).resolve().parent / "model" / "kernel.py"
 
-#: Seconds a first compilation took here: 27 s for the kernel and its callees on this 2-core
-#: machine (``python run.py experiment=fan sampler.n=200`` with an empty cache, less the same
-#: run with a filled one; November 2026).
-COMPILE_SECONDS = 27
+#: Seconds a first compilation adds to a run: 23 s and 28 s on this 2-core machine at a busy
+#: hour (``python run.py experiment=fan sampler.n=200 time.steps=11`` with an empty numba cache
+#: less the same run with a filled one: 30.3 - 7.0 s and 34.6 - 6.8 s; about 15 s of CPU time;
+#: December 2026).
+COMPILE_SECONDS = 25
 
 
 def kernel_cached(source: Path = KERNEL) -> bool | None:

@@ -48,6 +48,14 @@ def key_numbers(p: Params, horizon: float, inference: str = "paper") -> dict[str
     }
 
 
+def at_medians(defaults: dict[str, float], priors: Any) -> Params:
+    """The parameter point at every prior's median (``defaults`` where no prior draws one)."""
+    medians = dict(defaults)
+    for prior in priors:
+        medians.update({k: v for k, v in prior.median().items() if k in medians})
+    return Params(**medians)
+
+
 def paper_curves(*, horizon: float = 20.0, points: int = 401,
                  g_inv_values: Sequence[float] = (2.0, 3.0, 5.0 / 1.4, 5.0, 10.0),
                  sota_budgets: Sequence[float] = (1e3, 1e4, 1e5, 1e6),

@@ -6,9 +6,8 @@ import math
 
 from engine import model
 from engine.config import Settings
-from engine.model import Params
 from engine.reports.html import Section, Table
-from engine.reproduce import key_numbers
+from engine.reproduce import at_medians, key_numbers
 from engine.runs import RunDir
 from experiments.base import Experiment
 
@@ -31,10 +30,8 @@ class Summary(Experiment):
         paper = key_numbers(model.PAPER, horizon)
         paper["inference catch-up at g_inf 2.8 [yr]"] = float(
             model.t_inference_catchup(model.PAPER.replace(g_inf=2.8)))
-        medians: dict[str, float] = dict(s.simulator.defaults)
-        for prior in s.priors:
-            medians.update({k: v for k, v in prior.median().items() if k in medians})
-        at_median = key_numbers(Params(**medians), horizon, s.config.inference.form)
+        at_median = key_numbers(at_medians(s.simulator.defaults, s.priors), horizon,
+                                s.config.inference.form)
         where = (f"At the median of each configured prior (actor {s.config.actor.name}, "
                  f"inference form {s.config.inference.form}):")
         print("Meek Models Shall Inherit the Earth: key numbers")
