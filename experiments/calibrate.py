@@ -13,7 +13,6 @@ from engine import io
 from engine.calibration import observation, study
 from engine.config import ConfigError, Settings
 from engine.config.checks import at_least, fail, within
-from engine.plots.sets import calibration_set
 from engine.priors import PriorError, PriorSet
 from engine.reports.html import Section, Table
 from engine.reports.text import calibration_rows
@@ -79,6 +78,8 @@ class Calibrate(Experiment):
         return f"sequential Monte Carlo, {s.config.calibrate.particles:,} particles"
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import calibration_set  # matplotlib: imported when a run draws
+
         sec, obs = s.config.calibrate, _observations(s.config.calibrate)
         start = s.start_year if s.start_year is not None else 2025.0
         settings = study.Settings(sec.particles, sec.ess_fraction, sec.mcmc_steps, sec.max_stages,

@@ -121,9 +121,16 @@ def as_overrides(overrides: str | Sequence[str]) -> list[str]:
 
 
 def prepare(overrides: str | Sequence[str] = ()) -> Prepared:
-    """Compose and check a run (see the module docstring)."""
+    """Compose and check a run (see the module docstring); a refusal is one ConfigError whose
+    text is the command line's line (without its ``error:``)."""
     overrides = as_overrides(overrides)
-    return load(compose(overrides), overrides)
+    try:
+        return load(compose(overrides), overrides)
+    except ConfigError as err:
+        line = " ".join(str(err).split())
+        if line != str(err):
+            raise ConfigError(line) from err
+        raise
 
 
 def load(cfg: DictConfig, overrides: Sequence[str] | None = None,

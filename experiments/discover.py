@@ -12,7 +12,6 @@ from engine import io
 from engine.config import Settings
 from engine.config.checks import at_least, fail, within
 from engine.discovery import condition, study
-from engine.plots.sets import discovery_set
 from engine.reports.html import Section
 from engine.reports.text import discovery_words
 from engine.runs import RunDir
@@ -71,6 +70,8 @@ class Discover(Experiment):
         return super().describe(s)
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import discovery_set  # matplotlib: imported when a run draws
+
         sec = s.config.discover
         if sec.scenarios:  # an earlier run's scenarios, linked so anyone can recount a box
             scenarios = study.open_scenarios(sec.scenarios)

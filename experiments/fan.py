@@ -13,7 +13,6 @@ from engine.analysis.fan import fan
 from engine.analysis.outcomes import thinned
 from engine.calibration import posterior
 from engine.config import Settings, check_names
-from engine.plots.sets import fan_set
 from engine.reducers import FanHistogram
 from engine.reports.html import Section
 from engine.runs import RunDir
@@ -41,6 +40,8 @@ class Fan(Experiment):
             posterior.check(posterior.load(s.config.fan.calibration), s.priors)
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import fan_set  # matplotlib: imported when a run draws
+
         series, sec = list(s.config.output.series), s.config.fan
         design, source = s.design, "the priors"
         if sec.calibration:  # scenarios drawn from a calibration's posterior

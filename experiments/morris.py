@@ -14,7 +14,6 @@ from engine.analysis.sobol import outputs_of
 from engine.config import ConfigError, Settings
 from engine.config.checks import at_least, fail, within
 from engine.designs.given import Given
-from engine.plots.sets import morris_set
 from engine.reports.html import Section
 from engine.runs import RunDir
 from experiments.base import Experiment
@@ -65,6 +64,8 @@ class Morris(Experiment):
                 f"{s.config.morris.num_levels} levels, {k} factors")
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import morris_set  # matplotlib: imported when a run draws
+
         sec, factors = s.config.morris, s.priors.uncertain
         grid, unit = morris_design(len(factors), sec.trajectories, sec.num_levels, s.seed,
                                    [s.priors[f].columns for f in factors])

@@ -16,7 +16,6 @@ from engine.analysis.fan import fan_from_series
 from engine.config import Settings, make_priors
 from engine.config.checks import at_least, fail, positive
 from engine.evaluate import Job
-from engine.plots.sets import paper_set
 from engine.reports import paper as paper_report
 from engine.runs import RunDir
 from experiments.base import Experiment
@@ -83,6 +82,8 @@ class Paper(Experiment):
         empirical.load_leaderboard(run_path(emp.data), emp.price_column)
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import paper_set  # matplotlib: imported when a run draws
+
         sec, emp = s.config.paper, s.config.paper.empirical
         curves = reproduce.paper_curves(
             horizon=float(s.t[-1]), points=len(s.t), g_inv_values=sec.g_inv_values,

@@ -15,7 +15,6 @@ from engine.calibration import posterior
 from engine.config import ConfigError, Settings, check_names
 from engine.config.checks import at_least, fail, within
 from engine.designs import make_design
-from engine.plots.sets import sobol_set
 from engine.reports.html import Section, Table
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
@@ -73,6 +72,8 @@ class Sobol(Experiment):
                                          "its bootstrap intervals to mean anything")
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import sobol_set  # matplotlib: imported when a run draws
+
         sec, design, priors = s.config.sobol, s.design, s.priors
         if sec.calibration:  # the posterior: correlated factors grouped, each group one factor
             cal = posterior.load(sec.calibration, "sobol.calibration")
