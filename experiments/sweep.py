@@ -18,8 +18,7 @@ import xarray as xr
 import yaml
 from hydra.experimental.callback import Callback
 
-from engine import io, plots
-from engine.plots.sweep import overlay
+from engine import io
 from engine.reports.html import Report, Section, Table
 from engine.runs import DONE
 from experiments.config import command_line
@@ -120,6 +119,9 @@ class CollateSweep(Callback):
     """Hydra callback: collate a multirun's jobs when the sweep ends."""
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        from engine.plots import save  # matplotlib: imported when a sweep has ended
+        from engine.plots.sweep import overlay
+
         sweep = Path(str(config.hydra.sweep.dir))
         try:
             ds = collate(sweep)
@@ -132,7 +134,7 @@ class CollateSweep(Callback):
         sections = []
         fans = [v for v in ds.data_vars if v.startswith("fan_") and not v.endswith("_share")]
         if fans:
-            plots.save(overlay(ds, fans[0]), sweep / "sweep_overlay.png")
+            save(overlay(ds, fans[0]), sweep / "sweep_overlay.png")
             sections.append(Section("Jobs overlaid", figures=[("sweep_overlay.png",
                                                                 f"{fans[0]} of every job")]))
         if "quantiles" in ds:

@@ -27,6 +27,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """The bad-input catalogue runs beside the rest: its cases start now (tests/test_bad_input.py
+    ``start``) and its tests, which only wait for their outcomes, run last."""
+    mine = [i for i in session.items if i.nodeid.startswith("tests/test_bad_input.py::")]
+    if mine and not session.config.option.collectonly:
+        session.items[:] = [i for i in session.items if i not in mine] + mine
+        mine[0].module.start(mine)
+
+
 def run_cli(args: list[str], run_dir: Path | None, timeout: float = 300.0,
             **kwargs) -> subprocess.CompletedProcess[str]:
     """python run.py ARGS with its Hydra run directory at run_dir (a real process)."""

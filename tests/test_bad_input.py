@@ -5,13 +5,14 @@ the key and the value, exit status 2, no traceback, and no files left behind (th
 and for sweeps the sweep directory, is absent or empty afterwards). For a sweep (``-m``) one bad
 value refuses the whole sweep before any job runs.
 
-Most cases run through the command line's ``main`` in this process
-(``tests.conftest.run_main``: the same argument list, the same exit status and streams, in well
-under a second each). A handful, marked ``process=True``, run as real ``python run.py``
-processes (``tests.conftest.run_cli``): a sweep, a refused run directory that must be left
-empty, a YAML error in a configuration directory, an expression that must not run code, and the
-servers that are not Dask schedulers (a real network wait). They start together on a small
-thread pool; the parametrized tests then look at their own case's outcome.
+Most cases run through the command line's ``main`` (``tests.conftest.run_main``: the same
+argument list, the same exit status and streams, in well under a second each), one after the
+other in one worker interpreter beside the tests (:func:`serve`), so that the catalogue and the
+rest of the suite share the two cores. A handful, marked ``process=True``, run as real
+``python run.py`` processes (``tests.conftest.run_cli``): a sweep, a refused run directory that
+must be left empty, a YAML error in a configuration directory, an expression that must not run
+code, and the servers that are not Dask schedulers (a real network wait). They start together on
+a small thread pool; the parametrized tests then look at their own case's outcome.
 
 Fragments: a plain string must occur in the error line, a tuple means "any of these", and
 ``kv(key, value)`` means ``key=value`` (the value optionally quoted). The fragments are matched
@@ -38,14 +39,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli, run_main
+from tests.conftest import ROOT, run_cli, run_main
 
 # Words a type error should use (the field's type, in the user's terms).
 INT = ("whole number", "integer")
@@ -537,8 +538,9 @@ def _fill(text: str, subs: dict[str, str]) -> str:
     return text
 
 
-def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
-    """Run one case: a real process (from the pool) or through main in this process."""
+def _prepare(case: Case, base: Path, servers: _Servers) -> tuple[list[str], Path, Path,
+                                                                   Path | None]:
+    """The case's directory (with its set-up), arguments, run and sweep directories."""
     case_dir = base / case.id
     case_dir.mkdir(parents=True)
     if case.setup is not None:
@@ -551,10 +553,15 @@ def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
     if case.sweep:
         sweep_dir = case_dir / "sweep"
         args.append(f"hydra.sweep.dir={sweep_dir}")
+    return args, run_dir, case_dir, sweep_dir
+
+
+def _run_process(case: Case, base: Path, servers: _Servers) -> Outcome:
+    """One case as a real ``python run.py`` process."""
+    args, run_dir, case_dir, sweep_dir = _prepare(case, base, servers)
     started = time.monotonic()
     try:
-        res = run_cli(args, run_dir, timeout=case.timeout) if case.process else \
-            run_main(args, run_dir)
+        res = run_cli(args, run_dir, timeout=case.timeout)
         code: int | str = res.returncode
         err = res.stderr
     except Exception as exc:  # subprocess.TimeoutExpired: the child was killed
@@ -564,34 +571,125 @@ def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
     return Outcome(code, err, time.monotonic() - started, case_dir, run_dir, sweep_dir)
 
 
-class _Done:
-    """An outcome computed when asked (the in-process cases run in the test's own thread)."""
+MARK = "@@case "
 
-    def __init__(self, run: Callable[[], Outcome]) -> None:
-        self._run = run
 
-    def result(self) -> Outcome:
-        return self._run()
+def serve() -> None:
+    """The main worker: one interpreter that runs case after case through the command line's
+    ``main`` (``tests.conftest.run_main``), reading ``{"id", "args", "run_dir"}`` lines on stdin
+    and answering each with a marked line on stdout."""
+    import json
+    import sys
+
+    out = sys.stdout
+    for line in sys.stdin:
+        job = json.loads(line)
+        started = time.monotonic()
+        res = run_main(job["args"], Path(job["run_dir"]))
+        out.write(MARK + json.dumps({"id": job["id"], "code": res.returncode,
+                                     "stderr": res.stderr,
+                                     "seconds": time.monotonic() - started}) + "\n")
+        out.flush()
+
+
+class _MainWorker:
+    """The in-process cases, run by :func:`serve` in one worker interpreter beside the tests
+    (both cores busy); each test waits for its own case's outcome."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from tests.test_bad_input import serve; serve()"],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pending: dict[str, Future] = {}
+        self.cases: dict[str, tuple[Path, Path, Path | None]] = {}
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def submit(self, case: Case, base: Path, servers: _Servers) -> Future:
+        import json
+
+        args, run_dir, case_dir, sweep_dir = _prepare(case, base, servers)
+        future: Future = Future()
+        self.pending[case.id] = future
+        self.cases[case.id] = (case_dir, run_dir, sweep_dir)
+        self.proc.stdin.write(json.dumps({"id": case.id, "args": args,
+                                          "run_dir": str(run_dir)}) + "\n")
+        self.proc.stdin.flush()
+        return future
+
+    def _read(self) -> None:
+        import json
+
+        for line in self.proc.stdout:
+            if not line.startswith(MARK):
+                continue
+            got = json.loads(line[len(MARK):])
+            case_dir, run_dir, sweep_dir = self.cases[got["id"]]
+            self.pending.pop(got["id"]).set_result(Outcome(
+                got["code"], got["stderr"], got["seconds"], case_dir, run_dir, sweep_dir))
+        for cid, future in list(self.pending.items()):  # the worker died
+            case_dir, run_dir, sweep_dir = self.cases[cid]
+            future.set_result(Outcome("the main worker ended before this case", "", 0.0,
+                                      case_dir, run_dir, sweep_dir))
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except Exception:
+            self.proc.kill()
+
+
+class Catalogue:
+    """The selected cases, started together when the session starts (``start``, called by
+    tests/conftest.py once the tests are collected): the process cases on a small pool, the
+    others on the main worker. The tests here only wait for their own case's outcome, and run
+    last, so that the catalogue shares the two cores with the rest of the suite."""
+
+    def __init__(self, selected: list[str]) -> None:
+        import tempfile
+
+        self.servers = _Servers()
+        self.base = Path(tempfile.mkdtemp(prefix="meek-bad-input-"))
+        self.pool = ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 1)
+        by_id = {c.id: c for c in CATALOGUE}
+        self.futures: dict[str, Any] = {
+            cid: self.pool.submit(_run_process, by_id[cid], self.base, self.servers)
+            for cid in selected if by_id[cid].process}
+        self.worker = _MainWorker()
+        self.futures.update({cid: self.worker.submit(by_id[cid], self.base, self.servers)
+                             for cid in selected if not by_id[cid].process})
+
+    def close(self) -> None:
+        import shutil
+
+        self.worker.close()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.servers.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+STARTED: list[Catalogue] = []
+
+
+def start(items: list[Any]) -> None:
+    """Start the catalogue's cases for the collected ``items`` of this module."""
+    selected = [item.callspec.params["case"].id for item in items
+                if getattr(item, "originalname", "") == "test_bad_input"
+                and hasattr(item, "callspec")]
+    if selected and not STARTED:
+        STARTED.append(Catalogue(selected))
 
 
 @pytest.fixture(scope="module")
-def outcomes(request, tmp_path_factory):
-    """Start every selected process case at once on a small pool; each test waits for its own
-    (an in-process case runs when its test asks for it)."""
-    selected = [item.callspec.params["case"].id for item in request.session.items
-                if getattr(item, "originalname", "") == "test_bad_input"
-                and hasattr(item, "callspec")]
-    servers = _Servers()
-    base = tmp_path_factory.mktemp("bad_input")
-    pool = ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 1)
-    by_id = {c.id: c for c in CATALOGUE}
-    futures: dict[str, Any] = {cid: pool.submit(_run_case, by_id[cid], base, servers)
-                               for cid in selected if by_id[cid].process}
-    futures.update({cid: _Done(lambda c=by_id[cid]: _run_case(c, base, servers))
-                    for cid in selected if not by_id[cid].process})
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
-    servers.close()
+def outcomes(request):
+    """The started catalogue's outcomes (started here if conftest.py did not)."""
+    start(request.session.items)
+    yield STARTED[0].futures
+    STARTED.pop().close()
 
 
 def _files(path: Path | None) -> list[str]:
@@ -619,7 +717,10 @@ def test_catalogue_is_large_enough():
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=IDS)
 def test_bad_input(case, outcomes):
-    out: Outcome = outcomes[case.id].result()
+    try:
+        out: Outcome = outcomes[case.id].result(timeout=max(case.timeout, 300.0))
+    except TimeoutError:
+        pytest.fail(f"no outcome within {max(case.timeout, 300.0):g} s")
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     left = _files(out.run_dir)[:8] + [f"sweep/{f}" for f in _files(out.sweep_dir)[:8]]
     shown = (f"exit {out.returncode} after {out.seconds:.1f} s; left behind: {left}; "
