@@ -14,18 +14,9 @@ sys.path.insert(0, str(ROOT))
 
 def settings(overrides=()):
     """The checked Settings of the default configuration with ``overrides``."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from omegaconf import OmegaConf
+    from experiments.config import prepare
 
-    from engine.config import build
-    from experiments.cli import register_schema
-
-    register_schema()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    return build(OmegaConf.to_object(cfg), OmegaConf.to_container(cfg, resolve=True))
+    return prepare(list(overrides)).settings
 
 
 @contextmanager

@@ -1,26 +1,59 @@
-"""The paper's deterministic results in the authors' setting, as one labelled Dataset.
+"""The paper's results: its deterministic curves, its key numbers, and the side evaluations of
+``experiment=paper``.
 
 Every curve of the paper's figures (loss gap and its peak, investment schedules, growth rates and
 starting budgets, inference against training, benchmark gaps for multi-step tasks, tokens to tell
 the models apart) is computed from engine.model and stored with its labels, so that figures and
-the report are drawn from the saved file alone.
+the report are drawn from the saved file alone. :func:`key_numbers` gives the numbers
+``python run.py`` prints; :func:`step_fans` and :func:`empirical_fan` evaluate the same
+results with uncertainty, and the model's side of the empirical check, through the engine.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from engine import model
+from engine.analysis.fan import fan_from_series
+from engine.designs import make_design
+from engine.jobs import Job
 from engine.model import PAPER, Params
 
 
 def _var(dims: tuple[str, ...], values: Any, units: str, long_name: str) -> tuple:
     return (dims, np.asarray(values, dtype=float), {"units": units, "long_name": long_name})
+
+
+def key_numbers(p: Params, horizon: float, inference: str = "paper") -> dict[str, float]:
+    """The model's key numbers at one parameter point, labelled with their units."""
+    bench, when = model.benchmark_peak(p, horizon=horizon, grid_points=401, iterations=60)
+    gap = float(model.peak_gap(p))
+    return {
+        "t_peak [yr]": float(model.t_peak(p)),
+        "peak gap [nats]": gap,
+        "true inflection [yr]": float(model.t_inflection(p)),
+        "inference catch-up [yr]": float(model.t_inference_catchup(p, inference)),
+        "peak benchmark gap [pp]": float(bench),
+        "time of peak benchmark gap [yr]": float(when),
+        "tokens to distinguish at the peak": float(model.sprt_tokens(gap)),
+        "years behind at year 10": float(model.years_behind(10.0, p)),
+    }
+
+
+def at_medians(defaults: dict[str, float], priors: Any) -> Params:
+    """The parameter point at every prior's median (``defaults`` where no prior draws one)."""
+    medians = dict(defaults)
+    for prior in priors:
+        medians.update({k: v for k, v in prior.median().items() if k in medians})
+    return Params(**medians)
 
 
 def paper_curves(*, horizon: float = 20.0, points: int = 401,
@@ -100,3 +133,77 @@ def paper_curves(*, horizon: float = 20.0, points: int = 401,
         "setting": "; ".join(f"{k}={float(v):g}" for k, v in p.as_dict().items()),
     })
     return ds
+
+
+# ----------------------------------------------------------------------------- side evaluations
+
+#: How a side evaluation runs: ``evaluate(job, directory) -> Evaluation`` on the run's cluster
+#: and storage (the experiment supplies it; :func:`engine.evaluate.evaluate` does the work).
+Evaluate = Callable[[Job, Path], Any]
+
+
+def _fan_of(evaluate: Evaluate, job: Job, where: Path, series: Sequence[str]) -> xr.Dataset:
+    """The fan of ``series`` of a job evaluated in a scratch directory, which is then removed."""
+    ev = evaluate(job, where)
+    with ev.open() as ds:
+        out = fan_from_series(ds, list(series)).load()  # before its file is removed
+    ev.discard()
+    where.rmdir()
+    return out
+
+
+def step_fans(evaluate: Evaluate, job: Job, steps: Sequence[int], staging: Path
+              ) -> list[xr.Dataset]:
+    """The benchmark gap's fan for tasks of each number of consecutive steps p (the paper's
+    figure 5 with uncertainty): ``benchmark_gap_p<k>`` and its shares, one Dataset per p."""
+    out = []
+    for k in steps:
+        sim = job.simulator
+        stepped = type(sim)(dataclasses.replace(sim.options, steps=int(k)), sim.backend)
+        one = dataclasses.replace(job, simulator=stepped, keep=("benchmark_gap",), reducers={})
+        fan = _fan_of(evaluate, one, staging / f"steps_{k}", ["benchmark_gap"])
+        out.append(fan.rename({v: v.replace("benchmark_gap", f"benchmark_gap_p{k}")
+                               for v in ("benchmark_gap", "benchmark_gap_undefined_share",
+                                         "benchmark_gap_infinite_share")}))
+    return out
+
+
+def band_price_usd(band: Sequence[float]) -> float:
+    """USD per token of a user in a price band given in USD per million tokens: its geometric
+    middle."""
+    lo, hi = band
+    return math.sqrt(lo * hi) / 1e6
+
+
+def overlay_specs(specs: dict[str, Any], band: Sequence[float], extra: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """The priors of the empirical overlay: the run's, a user at the band's price, and the
+    overlay's own overrides (the frontier at the data's t = 0)."""
+    price = {"dist": "fixed", "value": band_price_usd(band)}
+    return {**specs, "price_per_token_usd": price, **extra}
+
+
+def decimal_year(month: pd.Period) -> float:
+    return month.year + (month.month - 1) / 12
+
+
+def empirical_fan(evaluate: Evaluate, job: Job, months: int, start: str, staging: Path
+                  ) -> xr.Dataset:
+    """The model's benchmark gap for a user at a fixed price (``job``'s priors) over the
+    ``months`` observed months from ``start`` (``YYYY-MM``, the model's t = 0): the model's
+    side of the paper's empirical check, with a ``year`` coordinate."""
+    t = np.arange(months) / 12.0  # to the last genuine month of the data
+    design = make_design("mc", job.design.n, job.priors.columns, job.design.seed)
+    one = dataclasses.replace(job, design=design, t=t,
+                              start_year=decimal_year(pd.Period(start, freq="M")),
+                              keep=("inference_benchmark_gap",), reducers={})
+    return _fan_of(evaluate, one, staging / "empirical", ["inference_benchmark_gap"])
+
+
+def observed_gap(table: pd.DataFrame) -> pd.DataFrame:
+    """The monthly gap table with a decimal ``year`` column and months as text (the CSV the
+    report and the figures read)."""
+    observed = table.reset_index()
+    observed["year"] = [decimal_year(m) for m in observed["month"]]
+    observed["month"] = observed["month"].astype(str)
+    return observed

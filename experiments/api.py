@@ -6,8 +6,11 @@ Example
 >>> result = run("fan", ["sampler.n=2000", "time.steps=61"])                 # doctest: +SKIP
 >>> result["fan"]["loss_gap"].sel(quantile=0.5)                              # doctest: +SKIP
 
-The run is checked exactly as on the command line (one clear ConfigError for bad input) and
-written to its own run directory (``outputs/<task>/<time>`` unless ``run_dir`` is given).
+The run goes through the command line's configuration path (:func:`experiments.config.prepare`:
+the same composition, the same checks, one :class:`~engine.config.ConfigError` whose text is the
+line the command line prints) and runs like it (:func:`experiments.job.execute`: staged and
+published whole, run.log beside the results, nothing left behind on bad input) in its own run
+directory (``outputs/<task>/<time>`` unless ``run_dir`` is given).
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xarray as xr
+from omegaconf import DictConfig, open_dict, read_write
 
-from engine.runs import RunDir
+from engine.config import ConfigError
+from engine.runs import RunDir, RunDirError
+from experiments import config as configuration
+from experiments.job import BAD_INPUT, claim, execute
 
 
 @dataclass
@@ -38,31 +45,38 @@ class Result:
         return sorted(p.name for p in self.path.iterdir() if not p.name.startswith("."))
 
 
-def compose(experiment: str = "summary", overrides: Sequence[str] = ()):  # noqa: ANN201
-    """The composed (typed) configuration of an experiment with overrides, as Hydra makes it."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from engine.resources import conf_dir
-    from experiments.cli import register_schema
-
-    register_schema()
-    args = list(overrides) + ([f"experiment={experiment}"] if experiment != "summary" else [])
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=args)
+def overrides_for(experiment: str | None, overrides: str | Sequence[str]) -> list[str]:
+    """The command line's overrides for ``experiment`` (None: as the overrides say)."""
+    given = configuration.as_overrides(overrides)
+    named = [o.partition("=")[2] for o in given if o.partition("=")[0] == "experiment"]
+    if experiment is None:
+        return given
+    wanted = "null" if experiment == "summary" else experiment
+    if any(n != wanted for n in named):
+        raise ConfigError(f"experiment={named[-1]!r}: the overrides name another experiment "
+                          f"than {experiment!r}; name it once")
+    return given if named or wanted == "null" else [*given, f"experiment={wanted}"]
 
 
-def run(experiment: str = "summary", overrides: Sequence[str] = (), *,
+def compose(experiment: str | None = "summary", overrides: str | Sequence[str] = ()
+            ) -> DictConfig:
+    """The composed (typed) configuration of an experiment with overrides, as the command line
+    makes it (without Hydra's own node); a ConfigError if it cannot be composed."""
+    cfg = configuration.compose(overrides_for(experiment, overrides))
+    with open_dict(cfg), read_write(cfg):
+        cfg.pop("hydra", None)
+    return cfg
+
+
+def run(experiment: str | None = "summary", overrides: str | Sequence[str] = (), *,
         run_dir: str | Path | None = None) -> Result:
-    """Run ``experiment`` (fan, sobol, morris, paper, calibrate, discover or summary).
+    """Run ``experiment`` (``python run.py --help`` lists them) with ``overrides``.
 
     Parameters
     ----------
-    experiment : str
-        The experiment's name, as in ``experiment=NAME``.
-    overrides : sequence of str
+    experiment : str or None
+        The experiment's name, as in ``experiment=NAME`` (None: as the overrides say).
+    overrides : str or sequence of str
         Command-line overrides, e.g. ``["priors.g_inv.value=5", "actor=startup"]``.
     run_dir : path, optional
         Where the results go (a new directory; a finished run's directory is refused).
@@ -71,21 +85,28 @@ def run(experiment: str = "summary", overrides: Sequence[str] = (), *,
     -------
     Result
         ``result["fan"]`` is fan.nc as an xarray Dataset (loaded), likewise every .nc file.
-    """
-    from experiments.cli import experiment as module
-    from experiments.cli import load
 
-    cfg = compose(experiment, overrides)
-    settings, attrs = load(cfg)
+    Raises
+    ------
+    ConfigError
+        Bad input, with the line the command line would print.
+    """
+    prepared = configuration.prepare(overrides_for(experiment, overrides))
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
-    path = Path(run_dir) if run_dir is not None else Path("outputs") / settings.config.task / stamp
+    task = prepared.settings.config.task
+    path = Path(run_dir) if run_dir is not None else Path("outputs") / task / stamp
     target = RunDir(path.absolute())
-    target.claim(resume=bool(settings.config.resume))
     try:
-        value = float(module(settings.config.task).run(settings, target, attrs))
-    except BaseException:
-        target.discard()
-        raise
-    target.publish()
+        claim(prepared, target)
+    except (RunDirError, OSError) as err:
+        raise ConfigError(str(err) if isinstance(err, RunDirError) else
+                          f"run_dir={str(path)!r}: cannot be written ({type(err).__name__})"
+                          ) from err
+    try:
+        value = execute(prepared, target, run_log=True)
+    except BAD_INPUT as err:
+        if isinstance(err, ConfigError) or prepared.settings.config.debug:
+            raise
+        raise ConfigError(" ".join(str(err).split())) from err
     datasets = {p.stem: xr.load_dataset(p) for p in sorted(target.path.glob("*.nc"))}
     return Result(target.path, value, datasets)

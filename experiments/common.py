@@ -1,10 +1,10 @@
-"""What every experiment shares: the job, the evaluation on the configured cluster, attributes,
-and the parts of report.html that every run has (priors with sources, caveats, files)."""
+"""What every experiment shares: the evaluation on the configured cluster, attributes, and the
+parts of report.html that every run has (the command, priors with sources, caveats, files)."""
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,13 @@ def versions() -> str:
     return "; ".join(out)
 
 
-def attrs(s: Settings, config_yaml: str) -> dict[str, Any]:
-    """Attributes every saved Dataset carries: the resolved config as YAML, seed, versions."""
-    return {"config_yaml": config_yaml, "seed": s.seed, "task": s.config.task,
-            "actor": s.config.actor.name, "inference_form": s.config.inference.form,
-            "policy": s.config.policy.name, "package_versions": versions(),
-            "fingerprint": s.fingerprint}
+def attrs(s: Settings, config_yaml: str, command: str) -> dict[str, Any]:
+    """Attributes every saved Dataset carries: the resolved config as YAML, the command that
+    reproduces the run, seed, versions."""
+    return {"config_yaml": config_yaml, "command": command, "seed": s.seed,
+            "task": s.config.task, "actor": s.config.actor.name,
+            "inference_form": s.config.inference.form, "policy": s.config.policy.name,
+            "package_versions": versions(), "fingerprint": s.fingerprint}
 
 
 def run_path(path: str) -> Path:
@@ -66,6 +67,14 @@ def run_job(s: Settings, run: RunDir, *, keep: Sequence[str] = (),
     with s.cluster.connect():
         return evaluate(job, run.staging, storage=s.storage, resume=bool(s.config.resume),
                         fingerprint=s.fingerprint)
+
+
+def evaluator(s: Settings) -> Callable[[Job, Path], Evaluation]:
+    """``evaluate(job, directory)`` on the run's cluster and storage (for side evaluations)."""
+    def run(job: Job, directory: Path) -> Evaluation:
+        with s.cluster.connect():
+            return evaluate(job, directory, storage=s.storage)
+    return run
 
 
 def summarise(scenarios: xr.Dataset) -> xr.Dataset:
@@ -111,19 +120,20 @@ def caveats(summary: xr.Dataset) -> list[str]:
     return out
 
 
-def write_report(run: RunDir, s: Settings, title: str, sections: list[Section],
-                 summary: xr.Dataset | None, files: list[tuple[str, str]]) -> None:
-    from engine.reports import html
+def write_report(run: RunDir, s: Settings, attrs: Mapping[str, Any], title: str,
+                 sections: list[Section], summary: xr.Dataset | None,
+                 files: list[tuple[str, str]], sampled: str) -> None:
+    """report.html: the command that reproduces the run, what was sampled, the sections, the
+    policy section when the outcomes allow it, and the priors with their sources."""
+    from engine.reports import html, policy
 
     phase("report")
-    from engine.reports import policy
-
     extra = []
     if summary is not None and policy.has_policy_outcomes(summary):
         extra.append(policy.section(summary, s.start_year, s.config.governance.threshold_flop,
                                     s.config.outcomes.threshold_nats, s.config.policy.name))
-    report = Report(title, f"python run.py {s.config.task} | actor {s.config.actor.name} | "
-                           f"{s.design.describe()} | seed {s.seed}",
+    report = Report(title, f"actor {s.config.actor.name} | {sampled} | seed {s.seed}",
                     caveats=caveats(summary) if summary is not None else [],
-                    sections=[*extra, *sections, priors_section(s)], files=files)
+                    sections=[*extra, *sections, priors_section(s)], files=files,
+                    command=str(attrs.get("command", "")))
     html.write(report, run.staging)

@@ -2,57 +2,98 @@
 
 from __future__ import annotations
 
-import numpy as np
-import xarray as xr
+from dataclasses import dataclass
+from typing import Optional
 
-from engine import io, plots
+import xarray as xr
+from omegaconf import MISSING
+
+from engine import io
 from engine.config import Settings
-from engine.discovery import study
-from engine.plots import discovery as figures
+from engine.config.checks import at_least, fail, within
+from engine.discovery import condition, study
 from engine.reports.html import Section
 from engine.reports.text import discovery_words
 from engine.runs import RunDir
-from experiments.common import run_job, write_report
+from experiments.base import Experiment
+from experiments.common import run_job
 
 SERIES = ("loss_gap", "benchmark_gap")
 
 
-def run(s: Settings, run: RunDir, attrs: dict) -> float:
-    sec = s.config.discover
-    if sec.scenarios:  # an earlier run's scenarios, linked so anyone can recount a box
-        scenarios = study.open_scenarios(sec.scenarios)
-        study.link(sec.scenarios, run.staging)
-    else:
-        scenarios = run_job(s, run, keep=SERIES, extra_attrs=attrs).open()
-    disc = study.run(scenarios, sec.condition, peel_alpha=sec.peel_alpha,
-                     paste_alpha=sec.paste_alpha, mass_min=sec.mass_min,
-                     density_threshold=sec.density_threshold, tree_depth=sec.tree_depth,
-                     significance=sec.significance, seed=s.seed)
-    io.save_netcdf(io.cf_dataset(disc, attrs), run.file("discovery.nc"))
-    shown = []
-    with xr.open_dataset(run.file("discovery.nc")) as saved:
-        plots.save(figures.tradeoff(saved), run.file("discovery_tradeoff.png"))
-        plots.save(figures.limits(saved), run.file("discovery_limits.png"))
-        plots.save(figures.pairs(saved, scenarios), run.file("discovery_pairs.png"))
-        shown = [("discovery_tradeoff.png", "coverage against density"),
-                 ("discovery_limits.png", "box limits against the sampled ranges"),
-                 ("discovery_pairs.png", "the two most restricted inputs")]
+@dataclass
+class DiscoverConfig:
+    scenarios: Optional[str] = None
+    condition: str = MISSING
+    peel_alpha: float = MISSING
+    paste_alpha: float = MISSING
+    mass_min: float = MISSING
+    density_threshold: float = MISSING
+    tree_depth: int = MISSING
+    significance: float = MISSING
+
+    def check(self) -> None:
+        if not str(self.condition).strip():
+            fail("discover.condition", self.condition, "must be an expression, e.g. "
+                                                       "'gap_at_10y > 0.05'")
+        within("discover.peel_alpha", self.peel_alpha, 0, 0.5, open_ends=True)
+        within("discover.paste_alpha", self.paste_alpha, 0, 0.5, open_ends=True)
+        within("discover.mass_min", self.mass_min, 0, 1, open_ends=True)
+        within("discover.density_threshold", self.density_threshold, 0, 1)
+        at_least("discover.tree_depth", self.tree_depth, 1)
+        within("discover.significance", self.significance, 0, 1, open_ends=True)
+
+
+class Discover(Experiment):
+    name = "discover"
+    summary = ("scenario discovery: PRIM boxes, a CART tree and feature scores for a condition "
+               "(default: the frontier keeps a 0.05-nat lead beyond 2028)")
+    writes = "discovery.nc, scenarios.nc, figures, report.html"
+    section = DiscoverConfig
+
+    def check(self, s: Settings) -> None:
+        sec = s.config.discover
+        used = condition.names(sec.condition)
+        if sec.scenarios:
+            with study.open_scenarios(sec.scenarios) as ds:
+                known = {str(k) for k, v in ds.data_vars.items() if v.dims == ("scenario",)}
+        else:
+            known = {*s.simulator.parameters, *s.priors.outputs, *s.simulator.outcomes()}
+        unknown = sorted(used - known)
+        if unknown:
+            fail("discover.condition", sec.condition, f"{unknown[0]!r} is not a variable of "
+                 f"the scenarios; known: {', '.join(sorted(known))}")
+
+    def describe(self, s: Settings) -> str:
+        if s.config.discover.scenarios:
+            return f"the scenarios of {s.config.discover.scenarios}"
+        return super().describe(s)
+
+    def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import discovery_set  # matplotlib: imported when a run draws
+
+        sec = s.config.discover
+        if sec.scenarios:  # an earlier run's scenarios, linked so anyone can recount a box
+            scenarios = study.open_scenarios(sec.scenarios)
+            study.link(sec.scenarios, run.staging)
+        else:
+            scenarios = run_job(s, run, keep=SERIES, extra_attrs=attrs).open()
+        disc = study.run(scenarios, sec.condition, peel_alpha=sec.peel_alpha,
+                         paste_alpha=sec.paste_alpha, mass_min=sec.mass_min,
+                         density_threshold=sec.density_threshold, tree_depth=sec.tree_depth,
+                         significance=sec.significance, seed=s.seed)
+        io.save_netcdf(io.cf_dataset(disc, attrs), run.file("discovery.nc"))
         series = [n for n in SERIES if n in scenarios]
-        if series:
-            names = list(saved["parameter"].values)
-            b = saved.isel(box=0)
-            x = np.column_stack([scenarios[n].values for n in names])
-            inside = np.all((x >= b["lower"].values) & (x <= b["upper"].values), axis=1)
-            plots.save(figures.envelopes(scenarios, inside, series),
-                       run.file("discovery_envelopes.png"))
-            shown.append(("discovery_envelopes.png", "outcomes over time in and out of box 1"))
-        words = discovery_words(saved)
-    write_report(run, s, f"Scenario discovery: {sec.condition}",
-                 [Section("Where the condition holds", words, figures=shown),
-                  Section("A tree's view (CART)", [f"Accuracy on the scenarios: "
-                                                   f"{disc.attrs['cart_accuracy']:.1%}.",
-                                                   f"`{disc.attrs['cart_rules']}`"])],
-                 None, [("discovery.nc", "boxes, trajectory, scores"),
-                        ("scenarios.nc", "the scenarios analysed")])
-    scenarios.close()
-    return float(disc["density"].isel(box=0))
+        with xr.open_dataset(run.file("discovery.nc")) as saved:
+            inside = study.inside(saved, scenarios) if series else None
+            shown = discovery_set(saved, scenarios, inside, series, run.staging)
+            words = discovery_words(saved)
+        self.report(run, s, attrs, f"Scenario discovery: {sec.condition}", [
+            Section("Where the condition holds", words, figures=shown),
+            Section("A tree's view (CART)", [
+                f"Accuracy on the scenarios: {disc.attrs['cart_accuracy']:.1%}.",
+                f"`{disc.attrs['cart_rules']}`"])],
+            None, [("discovery.nc", "boxes, trajectory, scores"),
+                   ("scenarios.nc", "the scenarios analysed")])
+        scenarios.close()
+        return float(disc["density"].isel(box=0))

@@ -2,86 +2,112 @@
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import xarray as xr
+from omegaconf import MISSING
 
-from engine import io, plots
-from engine.analysis.sobol import max_width, outputs_of, sobol_dataset
+from engine import io
+from engine.analysis.sobol import study
 from engine.calibration import posterior
-from engine.config import Settings
+from engine.config import ConfigError, Settings, check_names
+from engine.config.checks import at_least, fail, within
 from engine.designs import make_design
-from engine.reducers import SobolSeries
 from engine.reports.html import Section, Table
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
-from experiments.common import outcomes_section, phase, run_job, summarise, write_report
+from experiments.base import Experiment
+from experiments.common import outcomes_section, phase, run_job, summarise
 
-log = logging.getLogger("meek")
+
+@dataclass
+class SobolConfig:
+    outputs: list[str] = MISSING
+    series: list[str] = MISSING
+    num_resamples: int = MISSING
+    conf_level: float = MISSING
+    target_width: Optional[float] = None
+    max_n: int = MISSING
+    calibration: Optional[str] = None
+    group_threshold: float = 0.3
+
+    def check(self) -> None:
+        if not self.outputs:
+            fail("sobol.outputs", list(self.outputs), "must name at least one outcome")
+        at_least("sobol.num_resamples", self.num_resamples, 2)
+        within("sobol.conf_level", self.conf_level, 0, 1, open_ends=True)
+        if self.target_width is not None:
+            within("sobol.target_width", self.target_width, 0, 2, open_ends=True)
+        at_least("sobol.max_n", self.max_n, 2)
+        within("sobol.group_threshold", self.group_threshold, 0, 1, open_ends=True)
 
 
-def run(s: Settings, run: RunDir, attrs: dict) -> float:
-    sec, design, priors = s.config.sobol, s.design, s.priors
-    if sec.calibration:  # the posterior: correlated factors grouped, each group one factor
-        cal = posterior.load(sec.calibration, "sobol.calibration")
-        priors = posterior.posterior_priors(cal, s.priors, sec.group_threshold)
-        design = make_design("saltelli", design.n, priors.columns, s.seed, groups=priors.groups,
-                             second_order=design.second_order)
-        attrs = {**attrs, "drawn_from": f"the posterior of {sec.calibration}"}
-    factors = priors.uncertain
-    names = [n for n in sec.series if n in s.simulator.series()]  # validation models have none
-    boot = dict(num_resamples=sec.num_resamples, conf_level=sec.conf_level, seed=s.seed)
-    while True:  # target_width: double N until every interval is narrow enough
-        series = SobolSeries(names, len(factors), design.second_order, design.n, **boot)
-        ev = run_job(s, run, reducers={"sobol": series} if names else {}, design=design,
-                     priors=priors, extra_attrs=attrs)
-        scenarios = ev.open()
-        phase("analyse")
-        labels = {k: str(v.attrs.get("long_name", k)) for k, v in scenarios.data_vars.items()}
-        idx = sobol_dataset(outputs_of(scenarios, s.simulator.analysed(sec.outputs)), factors,
-                            second_order=design.second_order, series=ev.reduced.get("sobol"),
-                            t=s.t, labels=labels, attrs=attrs, **boot)
-        width = max_width(idx)
-        if sec.target_width is None or width < sec.target_width or 2 * design.n > sec.max_n:
-            break
-        log.info("widest interval %.3g >= sobol.target_width=%.3g at N=%d: doubling N", width,
-                 sec.target_width, design.n)
+class Sobol(Experiment):
+    name = "sobol"
+    summary = ("which factors drive every outcome: S1/ST/S2 with bootstrap intervals, over "
+               "time, and their convergence")
+    writes = "sobol.nc, summary.md, summary.nc, scenarios.nc, figures, report.html"
+    section = SobolConfig
+
+    def check(self, s: Settings) -> None:
+        sec = s.config.sobol
+        try:
+            s.simulator.analysed(sec.outputs)
+        except ValueError as err:
+            raise ConfigError(f"sobol.outputs={list(sec.outputs)!r}: {err}") from None
+        if s.simulator.series():  # validation functions have none
+            check_names("sobol.series", sec.series, s.simulator.series())
+        if sec.calibration:
+            posterior.check(posterior.load(sec.calibration, "sobol.calibration"), s.priors,
+                            "sobol.calibration")
+        if not s.priors.uncertain:
+            fail("priors", "all fixed", "the sobol analysis needs at least one uncertain prior")
+        sampler = s.config.sampler
+        if sampler.kind != "saltelli":
+            fail("sampler.kind", sampler.kind, "the Sobol' analysis needs sampler=saltelli")
+        if sampler.n < 16:
+            fail("sampler.n", sampler.n, "the Sobol' analysis needs at least 16 base rows for "
+                                         "its bootstrap intervals to mean anything")
+
+    def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
+        from engine.plots.sets import sobol_set  # matplotlib: imported when a run draws
+
+        sec, design, priors = s.config.sobol, s.design, s.priors
+        if sec.calibration:  # the posterior: correlated factors grouped, each group one factor
+            cal = posterior.load(sec.calibration, "sobol.calibration")
+            priors = posterior.posterior_priors(cal, s.priors, sec.group_threshold)
+            design = make_design("saltelli", design.n, priors.columns, s.seed,
+                                 groups=priors.groups, second_order=design.second_order)
+            attrs = {**attrs, "drawn_from": f"the posterior of {sec.calibration}"}
+        factors, names = priors.uncertain, [n for n in sec.series if n in s.simulator.series()]
+        ev, scenarios, idx, design = study(
+            lambda d, reducers: run_job(s, run, reducers=reducers, design=d, priors=priors,
+                                        extra_attrs=attrs),
+            design, factors, s.simulator.analysed(sec.outputs), names, s.t,
+            num_resamples=sec.num_resamples, conf_level=sec.conf_level, seed=s.seed,
+            target_width=sec.target_width, max_n=sec.max_n, attrs=attrs)
+        summary = summarise(scenarios)
+        phase("write")
+        io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
+        io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
+        first = str(idx["output"].values[0])
+        phase("figures")
+        with xr.open_dataset(run.file("sobol.nc")) as saved:
+            drivers, over_time = sobol_set(saved, scenarios, priors, run.staging)
+            io.write_text(sobol_summary(saved, summary, list(saved["output"].values)),
+                          run.file("summary.md"))
+            sections = [Section(f"What drives {first}", sobol_words(saved, first),
+                                Table(["rank", "factor", "S1", "ST"],
+                                      [list(r.values()) for r in ranking_rows(saved, first)]),
+                                drivers),
+                        Section("Over time", figures=over_time), outcomes_section(summary)]
+        self.report(run, s, attrs, "Sobol' sensitivity analysis", sections, summary,
+                    [("sobol.nc", "indices"), ("scenarios" + ev.path.suffix, "every scenario"),
+                     ("summary.md", "the same in words"), ("summary.nc", "outcome summaries")],
+                    sampled=f"Saltelli design, N = {design.n:,} base rows, {design.rows:,} "
+                            f"scenarios, {len(factors)} factors ({', '.join(factors)})")
         scenarios.close()
-        ev.discard()
-        design = make_design("saltelli", 2 * design.n, design.d, design.seed,
-                             groups=design.groups, second_order=design.second_order)
-    summary = summarise(scenarios)
-    phase("write")
-    io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
-    io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
-    first = str(idx["output"].values[0])
-    phase("figures")
-    with xr.open_dataset(run.file("sobol.nc")) as saved:
-        plots.save(plots.sobol_overview(saved), run.file("sobol_indices.png"))
-        plots.save(plots.sobol_ranking(saved, first), run.file(f"sobol_{first}.png"))
-        plots.save(plots.convergence(saved, first), run.file(f"convergence_{first}.png"))
-        for name in names:
-            plots.save(plots.sobol_over_time(saved, name), run.file(f"sobol_{name}_over_time.png"))
-        shown = [o for f in factors for o in priors[f].outputs if o not in ("A", "L0",
-                                                                          "scaling_fit")]
-        if first in scenarios:
-            plots.save(plots.scatter_grid(scenarios, first, shown), run.file(f"scatter_{first}.png"))
-        io.write_text(sobol_summary(saved, summary, list(saved["output"].values)),
-                      run.file("summary.md"))
-        sections = [Section(f"What drives {first}", sobol_words(saved, first),
-                            Table(["rank", "factor", "S1", "ST"],
-                                  [list(r.values()) for r in ranking_rows(saved, first)]),
-                            [(f"sobol_{first}.png", f"what drives {first}, with intervals"),
-                             ("sobol_indices.png", "S1 and ST of every analysed outcome"),
-                             (f"convergence_{first}.png", "indices on N/8 .. N base rows"),
-                             (f"scatter_{first}.png", f"{first} against each factor")]),
-                    Section("Over time", figures=[(f"sobol_{n}_over_time.png", f"drivers of {n}")
-                                                  for n in names]),
-                    outcomes_section(summary)]
-    write_report(run, s, "Sobol' sensitivity analysis", sections, summary,
-                 [("sobol.nc", "indices"), ("scenarios" + ev.path.suffix, "every scenario"),
-                  ("summary.md", "the same in words"), ("summary.nc", "outcome summaries")])
-    scenarios.close()
-    top = idx.sel(output=first)["ST"].values
-    return float(np.nanmax(top)) if np.isfinite(top).any() else float("nan")
+        top = idx.sel(output=first)["ST"].values
+        return float(np.nanmax(top)) if np.isfinite(top).any() else float("nan")

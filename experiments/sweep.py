@@ -18,10 +18,11 @@ import xarray as xr
 import yaml
 from hydra.experimental.callback import Callback
 
-from engine import io, plots
-from engine.plots.base import figure, time_axis
+from engine import io
 from engine.reports.html import Report, Section, Table
 from engine.runs import DONE
+from experiments.config import command_line
+from experiments.job import results_line
 
 log = logging.getLogger("meek")
 HEADLINE = ("t_peak", "peak_gap", "gap_at_10y", "regulatory_window", "t_threshold_capability",
@@ -100,35 +101,6 @@ def _job_dataset(job: Path) -> xr.Dataset:
     return ds
 
 
-def overlay(ds: xr.Dataset, var: str) -> Any:
-    """The median (and 50% band) of one fan variable for every job, on one axes."""
-    fig, grid = figure(1, 1, figsize=(8.5, 4.8))
-    ax = grid[0, 0]
-    stacked = ds[var].stack(job_=[d for d in ds[var].dims if d not in ("quantile", "t")]) \
-        if len(ds[var].dims) > 2 else ds[var].expand_dims(job_=[0])
-    x, xlabel = time_axis(ds)
-    qs = list(np.round(ds["quantile"].values, 6))
-    for i, label in enumerate(stacked["job_"].values):
-        one = stacked.isel(job_=i)
-        color = f"C{i % 10}"
-        ax.fill_between(x, one.isel(quantile=qs.index(0.25)), one.isel(quantile=qs.index(0.75)),
-                        color=color, alpha=0.2, lw=0)
-        ax.plot(x, one.isel(quantile=qs.index(0.5)), color=color, lw=2, label=_job_label(
-            stacked.indexes["job_"].names, label))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(plots.label(ds[var]) if "long_name" in ds[var].attrs else var)
-    ax.set_title(f"{var.removeprefix('fan_')}: median and 50% band of each job")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def _job_label(names: Any, value: Any) -> str:
-    values = value if isinstance(value, tuple) else (value,)
-    return ", ".join(f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}"
-                     for n, v in zip(names, values, strict=False))
-
-
 def table(ds: xr.Dataset) -> Table:
     dims = [d for d in ds["quantiles"].dims if d not in ("outcome", "quantile")]
     outs = [o for o in HEADLINE if o in ds["outcome"].values]
@@ -147,6 +119,9 @@ class CollateSweep(Callback):
     """Hydra callback: collate a multirun's jobs when the sweep ends."""
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        from engine.plots import save  # matplotlib: imported when a sweep has ended
+        from engine.plots.sweep import overlay
+
         sweep = Path(str(config.hydra.sweep.dir))
         try:
             ds = collate(sweep)
@@ -159,7 +134,7 @@ class CollateSweep(Callback):
         sections = []
         fans = [v for v in ds.data_vars if v.startswith("fan_") and not v.endswith("_share")]
         if fans:
-            plots.save(overlay(ds, fans[0]), sweep / "sweep_overlay.png")
+            save(overlay(ds, fans[0]), sweep / "sweep_overlay.png")
             sections.append(Section("Jobs overlaid", figures=[("sweep_overlay.png",
                                                                 f"{fans[0]} of every job")]))
         if "quantiles" in ds:
@@ -170,7 +145,10 @@ class CollateSweep(Callback):
             md += ["| " + " | ".join(r) + " |" for r in t.rows]
             io.write_text("\n".join(md) + "\n", sweep / "sweep.md")
         from engine.reports import html
+        command = command_line(list(config.hydra.overrides.task)).replace(
+            "python run.py", "python run.py -m", 1)
         html.write(Report("meek sweep", str(sweep), sections,
                           files=[("sweep.nc", "every job's summaries and fans"),
-                                 ("sweep.md", "the table")]), sweep)
+                                 ("sweep.md", "the table")], command=command), sweep)
         log.info("collated %d jobs into %s", ds.attrs["jobs"], sweep / "sweep.nc")
+        print(results_line(sweep), flush=True)

@@ -1,10 +1,19 @@
-"""Shared fixtures: the project root, and running run.py as a user would."""
+"""Shared fixtures: the project root, running the command line as a user would (a real process)
+or through its ``main`` in this process, and composing settings as every run does.
+
+The fast loop is ``python -m pytest -q -m "not slow"``; the full loop (the README's command and
+CI) runs everything. ``slow`` marks end-to-end runs of real ``python run.py`` processes: every
+test using the :func:`cli` fixture is marked so here.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -12,13 +21,53 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """The bad-input catalogue runs beside the rest: its cases start now (tests/test_bad_input.py
+    ``start``) and its tests, which only wait for their outcomes, run last."""
+    mine = [i for i in session.items if i.nodeid.startswith("tests/test_bad_input.py::")]
+    if mine and not session.config.option.collectonly:
+        session.items[:] = [i for i in session.items if i not in mine] + mine
+        mine[0].module.start(mine)
+
+
 def run_cli(args: list[str], run_dir: Path | None, timeout: float = 300.0,
             **kwargs) -> subprocess.CompletedProcess[str]:
-    """python run.py ARGS with its Hydra run directory at run_dir."""
+    """python run.py ARGS with its Hydra run directory at run_dir (a real process)."""
     env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
     extra = [f"hydra.run.dir={run_dir}"] if run_dir is not None else []
     return subprocess.run([sys.executable, str(ROOT / "run.py"), *args, *extra], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def run_main(args: list[str], run_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The same through :func:`experiments.cli.main` in this process: its exit status, stdout
+    and stderr as a process would give them (an exception that escapes is a traceback on
+    stderr, exit status 1)."""
+    from experiments.cli import main
+
+    argv = [*args, *([f"hydra.run.dir={run_dir}"] if run_dir is not None else [])]
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    code: int = 0
+    os.chdir(ROOT)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            main(argv)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # noqa: BLE001 - what a process would print before dying
+        err.write(traceback.format_exc())
+        code = 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
@@ -27,3 +76,12 @@ def cli(tmp_path):
         run_dir = tmp_path / "run"
         return run_cli(list(args), run_dir, timeout=timeout), run_dir
     return call
+
+
+def settings(overrides=()):
+    """The checked Settings of conf/config.yaml with ``overrides``, as every run composes them
+    (:func:`experiments.config.prepare`)."""
+    from experiments.config import prepare
+
+    return prepare(list(overrides)).settings
+

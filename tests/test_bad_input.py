@@ -1,13 +1,18 @@
-"""A catalogue of bad inputs, each run through ``python run.py`` as a user would.
+"""A catalogue of bad inputs, each run through the command line as a user would.
 
 The promise under test: bad input ends with exactly ONE line on stderr (``error: ...``) that names
 the key and the value, exit status 2, no traceback, and no files left behind (the run directory,
 and for sweeps the sweep directory, is absent or empty afterwards). For a sweep (``-m``) one bad
 value refuses the whole sweep before any job runs.
 
-Every case is a real subprocess (``tests.conftest.run_cli``). They are started together on a small
-thread pool (each is ~1.5 s of imports and checks), so the catalogue takes a couple of minutes on
-2 cores; the parametrized tests then look at their own case's outcome.
+Most cases run through the command line's ``main`` (``tests.conftest.run_main``: the same
+argument list, the same exit status and streams, in well under a second each), one after the
+other in one worker interpreter beside the tests (:func:`serve`), so that the catalogue and the
+rest of the suite share the two cores. A handful, marked ``process=True``, run as real
+``python run.py`` processes (``tests.conftest.run_cli``): a sweep, a refused run directory that
+must be left empty, a YAML error in a configuration directory, an expression that must not run
+code, and the servers that are not Dask schedulers (a real network wait). They start together on
+a small thread pool; the parametrized tests then look at their own case's outcome.
 
 Fragments: a plain string must occur in the error line, a tuple means "any of these", and
 ``kv(key, value)`` means ``key=value`` (the value optionally quoted). The fragments are matched
@@ -34,14 +39,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli, run_main
 
 # Words a type error should use (the field's type, in the user's terms).
 INT = ("whole number", "integer")
@@ -72,6 +77,7 @@ class Case:
     run_dir: str | None = None  # a template; default {case}/run
     sweep: bool = False  # a multirun: also pass hydra.sweep.dir={case}/sweep, check it too
     after: Callable[[Path], None] | None = None  # extra checks, given the case's directory
+    process: bool = False  # run as a real process (else through main, in this process)
 
 
 # ----------------------------------------------------------------------------- set-ups
@@ -172,7 +178,7 @@ CATALOGUE: list[Case] = [
          ["experiment=discover",
           'discover.condition="__import__(\'os\').system(\'touch {case}/pwned\') > 0"'],
          ["discover.condition", "__import__"],
-         after=_no_code_ran),
+         after=_no_code_ran, process=True),
     Case("discover-condition-unquoted-with-quotes",
          ["experiment=discover", 'discover.condition=__import__("os").getpid() > 0'],
          ["discover.condition", "getpid"], forbid=["mismatched input"]),
@@ -409,7 +415,7 @@ CATALOGUE: list[Case] = [
     Case("config-dir-yaml-error-group-option", ["--config-dir={case}/conf", "priors=mine"],
          ["mine.yaml", ("line", "YAML", "syntax")], setup=_broken_group_option),
     Case("config-dir-yaml-error-experiment", ["--config-dir={case}/conf", "experiment=mine"],
-         ["mine.yaml", ("line", "YAML", "syntax")], setup=_broken_experiment),
+         ["mine.yaml", ("line", "YAML", "syntax")], setup=_broken_experiment, process=True),
     Case("config-dir-yaml-error-primary", ["--config-dir={case}/conf", "--config-name=mycfg"],
          ["mycfg.yaml", ("line", "YAML", "syntax")], setup=_broken_primary),
 
@@ -417,7 +423,7 @@ CATALOGUE: list[Case] = [
     Case("sweep-one-bad-n", ["-m", *FAN[:1], "time.steps=11", "sampler.n=10,0"],
          [kv("sampler.n", "0")], sweep=True),
     Case("sweep-one-bad-prior", ["-m", *FAN, "priors.g_inv.value=2,0.5"],
-         ["priors.g_inv", "0.5"], sweep=True),
+         ["priors.g_inv", "0.5"], sweep=True, process=True),
     Case("sweep-one-unknown-experiment", ["-m", "experiment=fan,foo", "sampler.n=10"],
          ["experiment", "foo"], sweep=True),
     Case("sweep-one-bad-type", ["-m", *FAN, "seed=1,abc"], [kv("seed", "abc"), INT],
@@ -438,17 +444,18 @@ CATALOGUE: list[Case] = [
     Case("address-nothing-listening",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{closed}",
           "cluster.timeout_s=2"],
-         ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"], max_seconds=15),
+         ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"], max_seconds=15,
+         process=True),
     Case("address-silent-server",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{silent}",
           "cluster.timeout_s=2"],
          ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"],
-         timeout=25, max_seconds=15),
+         timeout=25, max_seconds=15, process=True),
     Case("address-junk-server",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{junk}",
           "cluster.timeout_s=2"],
          ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"],
-         timeout=25, max_seconds=15),
+         timeout=25, max_seconds=15, process=True),
 
     # --- run directories
     Case("run-dir-is-a-file", FAN, ["hydra.run.dir", "a_file", "cannot be written"],
@@ -456,7 +463,7 @@ CATALOGUE: list[Case] = [
     Case("run-dir-below-a-file", FAN, ["hydra.run.dir", "a_file/run", "cannot be written"],
          run_dir="{case}/a_file/run", setup=_blocker, after=_blocker_intact),
     Case("run-dir-unwritable", FAN, ["hydra.run.dir", "cannot be written"],
-         run_dir=_unwritable_run_dir(), setup=_locked),
+         run_dir=_unwritable_run_dir(), setup=_locked, process=True),
 ]
 
 IDS = [c.id for c in CATALOGUE]
@@ -531,7 +538,9 @@ def _fill(text: str, subs: dict[str, str]) -> str:
     return text
 
 
-def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
+def _prepare(case: Case, base: Path, servers: _Servers) -> tuple[list[str], Path, Path,
+                                                                   Path | None]:
+    """The case's directory (with its set-up), arguments, run and sweep directories."""
     case_dir = base / case.id
     case_dir.mkdir(parents=True)
     if case.setup is not None:
@@ -544,6 +553,12 @@ def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
     if case.sweep:
         sweep_dir = case_dir / "sweep"
         args.append(f"hydra.sweep.dir={sweep_dir}")
+    return args, run_dir, case_dir, sweep_dir
+
+
+def _run_process(case: Case, base: Path, servers: _Servers) -> Outcome:
+    """One case as a real ``python run.py`` process."""
+    args, run_dir, case_dir, sweep_dir = _prepare(case, base, servers)
     started = time.monotonic()
     try:
         res = run_cli(args, run_dir, timeout=case.timeout)
@@ -556,20 +571,125 @@ def _run_case(case: Case, base: Path, servers: _Servers) -> Outcome:
     return Outcome(code, err, time.monotonic() - started, case_dir, run_dir, sweep_dir)
 
 
-@pytest.fixture(scope="module")
-def outcomes(request, tmp_path_factory):
-    """Start every selected case at once on a small pool; each test waits for its own."""
-    selected = [item.callspec.params["case"].id for item in request.session.items
+MARK = "@@case "
+
+
+def serve() -> None:
+    """The main worker: one interpreter that runs case after case through the command line's
+    ``main`` (``tests.conftest.run_main``), reading ``{"id", "args", "run_dir"}`` lines on stdin
+    and answering each with a marked line on stdout."""
+    import json
+    import sys
+
+    out = sys.stdout
+    for line in sys.stdin:
+        job = json.loads(line)
+        started = time.monotonic()
+        res = run_main(job["args"], Path(job["run_dir"]))
+        out.write(MARK + json.dumps({"id": job["id"], "code": res.returncode,
+                                     "stderr": res.stderr,
+                                     "seconds": time.monotonic() - started}) + "\n")
+        out.flush()
+
+
+class _MainWorker:
+    """The in-process cases, run by :func:`serve` in one worker interpreter beside the tests
+    (both cores busy); each test waits for its own case's outcome."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from tests.test_bad_input import serve; serve()"],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pending: dict[str, Future] = {}
+        self.cases: dict[str, tuple[Path, Path, Path | None]] = {}
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def submit(self, case: Case, base: Path, servers: _Servers) -> Future:
+        import json
+
+        args, run_dir, case_dir, sweep_dir = _prepare(case, base, servers)
+        future: Future = Future()
+        self.pending[case.id] = future
+        self.cases[case.id] = (case_dir, run_dir, sweep_dir)
+        self.proc.stdin.write(json.dumps({"id": case.id, "args": args,
+                                          "run_dir": str(run_dir)}) + "\n")
+        self.proc.stdin.flush()
+        return future
+
+    def _read(self) -> None:
+        import json
+
+        for line in self.proc.stdout:
+            if not line.startswith(MARK):
+                continue
+            got = json.loads(line[len(MARK):])
+            case_dir, run_dir, sweep_dir = self.cases[got["id"]]
+            self.pending.pop(got["id"]).set_result(Outcome(
+                got["code"], got["stderr"], got["seconds"], case_dir, run_dir, sweep_dir))
+        for cid, future in list(self.pending.items()):  # the worker died
+            case_dir, run_dir, sweep_dir = self.cases[cid]
+            future.set_result(Outcome("the main worker ended before this case", "", 0.0,
+                                      case_dir, run_dir, sweep_dir))
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except Exception:
+            self.proc.kill()
+
+
+class Catalogue:
+    """The selected cases, started together when the session starts (``start``, called by
+    tests/conftest.py once the tests are collected): the process cases on a small pool, the
+    others on the main worker. The tests here only wait for their own case's outcome, and run
+    last, so that the catalogue shares the two cores with the rest of the suite."""
+
+    def __init__(self, selected: list[str]) -> None:
+        import tempfile
+
+        self.servers = _Servers()
+        self.base = Path(tempfile.mkdtemp(prefix="meek-bad-input-"))
+        self.pool = ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 1)
+        by_id = {c.id: c for c in CATALOGUE}
+        self.futures: dict[str, Any] = {
+            cid: self.pool.submit(_run_process, by_id[cid], self.base, self.servers)
+            for cid in selected if by_id[cid].process}
+        self.worker = _MainWorker()
+        self.futures.update({cid: self.worker.submit(by_id[cid], self.base, self.servers)
+                             for cid in selected if not by_id[cid].process})
+
+    def close(self) -> None:
+        import shutil
+
+        self.worker.close()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.servers.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+STARTED: list[Catalogue] = []
+
+
+def start(items: list[Any]) -> None:
+    """Start the catalogue's cases for the collected ``items`` of this module."""
+    selected = [item.callspec.params["case"].id for item in items
                 if getattr(item, "originalname", "") == "test_bad_input"
                 and hasattr(item, "callspec")]
-    servers = _Servers()
-    base = tmp_path_factory.mktemp("bad_input")
-    pool = ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 1)
-    by_id = {c.id: c for c in CATALOGUE}
-    futures = {cid: pool.submit(_run_case, by_id[cid], base, servers) for cid in selected}
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
-    servers.close()
+    if selected and not STARTED:
+        STARTED.append(Catalogue(selected))
+
+
+@pytest.fixture(scope="module")
+def outcomes(request):
+    """The started catalogue's outcomes (started here if conftest.py did not)."""
+    start(request.session.items)
+    yield STARTED[0].futures
+    STARTED.pop().close()
 
 
 def _files(path: Path | None) -> list[str]:
@@ -590,11 +710,17 @@ def _matches(fragment: Any, text: str) -> bool:
 
 def test_catalogue_is_large_enough():
     assert len(CATALOGUE) >= 85, len(CATALOGUE)
+    process = [c.id for c in CATALOGUE if c.process]
+    assert 5 <= len(process) <= 12, process  # a handful as real processes, a sweep among them
+    assert any(c.sweep for c in CATALOGUE if c.process)
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=IDS)
 def test_bad_input(case, outcomes):
-    out: Outcome = outcomes[case.id].result()
+    try:
+        out: Outcome = outcomes[case.id].result(timeout=max(case.timeout, 300.0))
+    except TimeoutError:
+        pytest.fail(f"no outcome within {max(case.timeout, 300.0):g} s")
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     left = _files(out.run_dir)[:8] + [f"sweep/{f}" for f in _files(out.sweep_dir)[:8]]
     shown = (f"exit {out.returncode} after {out.seconds:.1f} s; left behind: {left}; "
@@ -619,5 +745,5 @@ def test_bad_input(case, outcomes):
 
 
 def test_debug_true_shows_the_traceback(tmp_path):
-    res = run_cli(["sampler.n=0", "debug=true", "experiment=fan"], tmp_path / "run", timeout=120)
+    res = run_main(["sampler.n=0", "debug=true", "experiment=fan"], tmp_path / "run")
     assert res.returncode != 0 and "Traceback" in res.stderr

@@ -15,19 +15,20 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """One tiny run of each experiment whose files the tests below read."""
+    """One tiny run of each experiment whose files the tests below read (through the command
+    line's main, in this process)."""
     base = tmp_path_factory.mktemp("runs")
     out = {}
     for name, args in {"fan": ["experiment=fan", "sampler.n=400", "time.steps=21"],
                        "sobol": ["experiment=sobol", "sampler.n=32", "time.steps=21"]}.items():
-        res = run_cli(args, base / name)
+        res = run_main(args, base / name)
         assert res.returncode == 0, res.stderr
         out[name] = base / name
     return out
@@ -54,6 +55,7 @@ def test_files_pass_cf_1_8(runs, name):
     assert cf_problems(runs[run] / file) == []
 
 
+@pytest.mark.slow  # a real browser
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                     reason="Debian's chromium is installed by .ci/run")
 @pytest.mark.parametrize("run", ["fan", "sobol"])
@@ -86,6 +88,7 @@ def test_progress_reaches_run_log_without_a_terminal(runs):
     assert "distributed" not in log
 
 
+@pytest.mark.slow  # a real Python process
 def test_readme_python_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```python\n(.*?)```", readme, re.S)

@@ -70,7 +70,8 @@ def test_dataset_equals_an_eager_evaluation_of_every_row(priors, tmp_path):
         np.testing.assert_array_equal(ds[name].values, values, err_msg=name)
 
 
-@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads", pytest.param(
+    "processes", marks=pytest.mark.slow)])  # slow: real worker processes
 def test_chunking_scheduler_and_storage_do_not_change_a_bit(priors, tmp_path, scheduler):
     j = job(priors, reducers=fan())
     with dask.config.set(scheduler="sync"):
@@ -106,6 +107,7 @@ def test_sobol_sums_bit_identical_in_memory_streamed_and_chunked(priors, tmp_pat
                                               getattr(ref[name][0], key))
 
 
+@pytest.mark.slow  # real worker processes
 def test_local_cluster_on_loopback_gives_the_threaded_dataset(priors, tmp_path):
     j = job(priors, "sobol", 1024, reducers=fan())
     ref = evaluate(j, tmp_path / "ref")

@@ -13,6 +13,7 @@ import xarray as xr
 
 from engine import empirical, reproduce
 from engine.resources import data_dir
+from tests.conftest import run_main
 
 
 def test_hand_made_leaderboard_gap_worked_by_hand(tmp_path):
@@ -102,8 +103,10 @@ def test_paper_experiment_end_to_end(cli):
         assert mfan["year"].values[-1] == pytest.approx(2025 + 3 / 12)
 
 
-def test_paper_experiment_names_a_missing_data_file(cli):
-    res, run = cli("experiment=paper", "sampler.n=100", "paper.empirical.data=/no/such.csv")
+def test_paper_experiment_names_a_missing_data_file(tmp_path):
+    run = tmp_path / "run"
+    res = run_main(["experiment=paper", "sampler.n=100", "paper.empirical.data=/no/such.csv"],
+                   run)
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert "paper.empirical.data='/no/such.csv': no such file" in res.stderr
     assert not run.exists() or not any(run.rglob("*"))

@@ -12,6 +12,9 @@ The promises under test:
   damaged finished chunk is detected and computed again;
 * a LocalCluster worker killed with SIGKILL mid-run changes nothing in the results.
 
+Every test here but the first of the failures starts real processes, end to end: they are
+marked ``slow`` (the full loop and CI run them).
+
 Fault injection (a crash while saving, a signal while publishing) runs ``run.py`` unchanged
 through ``runpy`` in a real process, with one library function wrapped: the timing of the fault is
 made deterministic, the code under test is not changed.
@@ -199,6 +202,7 @@ def earlier(tmp_path_factory) -> Path:
 # ----------------------------------------------------------------------------- signals
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["netcdf", "zarr"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_during_a_run_publishes_nothing(tmp_path, procs, earlier, sig, fmt):
@@ -268,6 +272,7 @@ def test_ctrl_c_with_a_localcluster_ends_with_one_line(tmp_path, procs):
       "fan.log_scale=[]"], ("scenarios.nc", "fan.nc", "summary.nc")),
     (["experiment=sobol", "sampler.n=256", "time.steps=11"], ("scenarios.nc", "sobol.nc")),
 ], ids=["fan", "sobol"])
+@pytest.mark.slow
 def test_same_seed_same_bits_whatever_the_chunks_and_the_scheduler(tmp_path, procs, experiment,
                                                                     files):
     a = procs([*experiment, "chunk_size=4096", "cluster=threads", "cluster.n_workers=1"],
@@ -285,6 +290,7 @@ def test_same_seed_same_bits_whatever_the_chunks_and_the_scheduler(tmp_path, pro
 # ----------------------------------------------------------------------------- locking
 
 
+@pytest.mark.slow
 def test_second_run_into_a_busy_directory_is_refused_and_the_first_finishes(tmp_path, procs):
     run = tmp_path / "run"
     first = procs([a if not a.startswith("sampler.n=") else "sampler.n=400000" for a in BIG],
@@ -318,6 +324,7 @@ FINISHED_REUSE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", list(FINISHED_REUSE))
 def test_a_finished_directory_is_refused_and_untouched(tmp_path, earlier, how):
     run = tmp_path / "finished"
@@ -330,6 +337,7 @@ def test_a_finished_directory_is_refused_and_untouched(tmp_path, earlier, how):
     assert diff(before, digest(run)) == diff(before, before)
 
 
+@pytest.mark.slow
 def test_a_sweep_into_a_finished_directory_is_refused_and_it_is_untouched(tmp_path, earlier):
     """``-m`` writes multirun.yaml, sweep.nc and report.html into hydra.sweep.dir: a finished
     run there must be refused like hydra.run.dir is, not overwritten."""
@@ -377,6 +385,7 @@ FAILURES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", list(FAILURES))
 def test_a_run_failing_after_the_checks_publishes_nothing(tmp_path, procs, earlier, how):
     before = digest(earlier)
@@ -402,6 +411,7 @@ runs.os.replace = _replace
 """
 
 
+@pytest.mark.slow
 def test_a_signal_while_publishing_leaves_all_or_nothing(tmp_path, procs):
     """SIGTERM can arrive at any moment, also while RunDir.publish moves the results one by one:
     the directory must then hold either the whole result (and .meek_complete) or none of it."""
@@ -450,6 +460,7 @@ def _assert_same_results(run: Path, reference: Path) -> None:
         assert not same_data(a, b), f"fan.nc differs in {same_data(a, b)}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", ["+priors.g_inv.high=5", "time.start_year=2026"])
 def test_resume_with_another_configuration_is_refused(tmp_path, streamed, change):
     run = _copy_interrupted(streamed, tmp_path / "run")
@@ -471,6 +482,7 @@ def folded(run: Path) -> int:
     return int(json.loads(commit.read_text())["next"])
 
 
+@pytest.mark.slow
 def test_resume_after_sigterm_and_a_refused_resume_gives_the_same_bits(tmp_path, streamed):
     run = _copy_interrupted(streamed, tmp_path / "run")
     kept = folded(run)  # chunks after the fold were written but are computed again
@@ -484,6 +496,7 @@ def test_resume_after_sigterm_and_a_refused_resume_gives_the_same_bits(tmp_path,
     _assert_same_results(run, streamed["reference"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["data", "fold"])
 def test_a_damaged_chunk_or_fold_is_detected_and_recomputed(tmp_path, streamed, damage):
     """A finished chunk whose bytes changed inside the saved fold, or a damaged fold: detected,

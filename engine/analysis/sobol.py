@@ -9,16 +9,20 @@ span decades and are analysed as ``log10_tokens...``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import xarray as xr
 
+from engine.designs import Saltelli, make_design
 from engine.designs.saltelli import block_rows
 from engine.sensitivity import SobolResult, bootstrap_counts, sobol_indices
 from engine.sensitivity.sobol import first_total_layout
 
+log = logging.getLogger("meek")
+R = TypeVar("R")
 LEVELS = (8, 4, 2, 1)  # convergence at N/8, N/4, N/2, N
 MIN_BLOCKS = 8
 
@@ -199,3 +203,83 @@ def max_width(ds: xr.Dataset) -> float:
     """Widest confidence interval (2 x half-width) among the scalar S1 and ST."""
     widths = 2 * np.concatenate([ds["S1_conf"].values.ravel(), ds["ST_conf"].values.ravel()])
     return float(np.nanmax(widths)) if np.isfinite(widths).any() else float("inf")
+
+
+def until_narrow(analyse: Callable[[Saltelli], tuple[R, xr.Dataset]], design: Saltelli, *,
+                 target_width: float | None, max_n: int,
+                 discard: Callable[[R], None]) -> tuple[R, xr.Dataset, Saltelli]:
+    """Indices whose intervals are all narrower than ``target_width``: analyse the design and,
+    while the widest S1/ST interval (:func:`max_width`) is not and doubling N stays within
+    ``max_n``, discard that evaluation and analyse the design with 2N base rows (same seed,
+    groups and order; the first N rows are the same rows).
+
+    Parameters
+    ----------
+    analyse : callable
+        ``analyse(design) -> (evaluation, indices)``.
+    design : Saltelli
+        The first design.
+    target_width : float or None
+        None: one analysis.
+    max_n : int
+        The largest N allowed.
+    discard : callable
+        Removes an evaluation that is not kept.
+
+    Returns
+    -------
+    (evaluation, indices, design) of the last analysis.
+    """
+    while True:
+        result, idx = analyse(design)
+        width = max_width(idx)
+        if target_width is None or width < target_width or 2 * design.n > max_n:
+            return result, idx, design
+        log.info("widest interval %.3g >= sobol.target_width=%.3g at N=%d: doubling N", width,
+                 target_width, design.n)
+        discard(result)
+        design = make_design("saltelli", 2 * design.n, design.d, design.seed,  # type: ignore
+                             groups=design.groups, second_order=design.second_order)
+
+
+def study(evaluate: Callable[[Saltelli, dict[str, Any]], Any], design: Saltelli,
+          factors: Sequence[str], outputs: Sequence[str], series: Sequence[str], t: np.ndarray,
+          *, num_resamples: int, conf_level: float, seed: int, target_width: float | None,
+          max_n: int, attrs: Mapping[str, Any]) -> tuple[Any, xr.Dataset, xr.Dataset, Saltelli]:
+    """Sobol' indices of the scalar ``outputs`` (from the saved scenarios) and of ``series`` over
+    time (from sums streamed by :class:`engine.reducers.SobolSeries`), N doubled until every
+    interval is narrower than ``target_width`` (:func:`until_narrow`).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(design, reducers) -> Evaluation`` (the engine's, on the run's cluster).
+    design : Saltelli
+        The first design; ``factors`` name its (groups of) columns.
+    outputs, series : sequences of str
+        Outcomes analysed from the scenarios (``log10_`` names allowed, :func:`outputs_of`);
+        series analysed at every time point of ``t``.
+
+    Returns
+    -------
+    (evaluation, its scenarios (open), indices, the design analysed)
+    """
+    from engine.reducers import SobolSeries
+
+    boot = dict(num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+
+    def analyse(design: Saltelli) -> tuple[tuple[Any, xr.Dataset], xr.Dataset]:
+        reducers = {"sobol": SobolSeries(series, len(factors), design.second_order, design.n,
+                                         **boot)} if series else {}
+        ev = evaluate(design, reducers)
+        scenarios = ev.open()
+        log.info("phase: %s", "analyse")
+        labels = {k: str(v.attrs.get("long_name", k)) for k, v in scenarios.data_vars.items()}
+        return (ev, scenarios), sobol_dataset(
+            outputs_of(scenarios, outputs), factors, second_order=design.second_order,
+            series=ev.reduced.get("sobol"), t=t, labels=labels, attrs=attrs, **boot)
+
+    (ev, scenarios), idx, design = until_narrow(
+        analyse, design, target_width=target_width, max_n=max_n,
+        discard=lambda r: (r[1].close(), r[0].discard()))
+    return ev, scenarios, idx, design

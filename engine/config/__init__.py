@@ -1,6 +1,7 @@
-"""Configuration: typed sections (:mod:`.schema`) and their turning into objects (:mod:`.settings`)."""
+"""Configuration: typed sections every run has (:mod:`.schema`) and their turning into objects
+(:mod:`.settings`); the experiments' sections are declared with the experiments."""
 
-from engine.config.schema import ConfigError, MeekConfig
-from engine.config.settings import Settings, build
+from engine.config.schema import ConfigError, RunConfig
+from engine.config.settings import Settings, build, check_names, make_priors
 
-__all__ = ["ConfigError", "MeekConfig", "Settings", "build"]
+__all__ = ["ConfigError", "RunConfig", "Settings", "build", "check_names", "make_priors"]

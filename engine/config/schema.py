@@ -1,11 +1,14 @@
-"""The configuration's types: one dataclass per section (Hydra structured configs).
+"""The configuration's types: one dataclass per section every run has (Hydra structured configs).
 
-The entry point registers :class:`MeekConfig` as the schema of conf/config.yaml, so Hydra checks
-every value's type while composing, before any work starts (``sobol.num_resamples=abc`` is
-refused naming the key). Values live in the YAML files under conf/ (with their sources); the
-fields here are types, with ``MISSING`` where the YAML must give a value. Each section's
-``check`` then tests what a type cannot say (ranges, names), naming the key and the value.
-Nothing here imports Hydra: these are plain dataclasses.
+:class:`RunConfig` is the root's common part; the experiments add one optional section each
+(their own dataclasses, declared with the experiment: :mod:`experiments.config` derives the
+root class from them), and the entry point registers that root as the schema of
+conf/config.yaml, so Hydra checks every value's type while composing, before any work starts
+(``sampler.n=abc`` is refused naming the key). Values live in the YAML files under conf/ (with
+their sources); the fields here are types, with ``MISSING`` where the YAML must give a value.
+Each section's ``check`` then tests what a type cannot say (ranges, names), naming the key and
+the value; allowed names come from the registries they name (samplers, clusters, inference
+forms). Nothing here imports Hydra: these are plain dataclasses.
 """
 
 from __future__ import annotations
@@ -17,14 +20,12 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
+from engine.clusters import REGISTRY as CLUSTERS
 from engine.config.checks import ConfigError, at_least, choice, fail, positive, within
-from engine.config.experiment_sections import (CalibrateConfig, DiscoverConfig, FanConfig,
-                                               MorrisConfig, PaperConfig, SobolConfig)
+from engine.designs import SAMPLERS
+from engine.model.paths import INFERENCE_SLOPES
 
-__all__ = ["CalibrateConfig", "ClusterConfig", "ConfigError", "DiscoverConfig", "FanConfig",
-           "MeekConfig", "MorrisConfig", "PaperConfig", "SobolConfig", "fail"]
-
-
+__all__ = ["ClusterConfig", "ConfigError", "RunConfig", "fail"]
 
 @dataclass
 class SamplerConfig:
@@ -33,7 +34,7 @@ class SamplerConfig:
     second_order: bool = True
 
     def check(self) -> None:
-        choice("sampler.kind", self.kind, ("mc", "lhs", "sobol", "saltelli"))
+        choice("sampler.kind", self.kind, SAMPLERS)
         at_least("sampler.n", self.n, 1)
 
 
@@ -55,7 +56,7 @@ class ClusterConfig:
     scheduler_host: Optional[str] = None
 
     def check(self) -> None:
-        choice("cluster.kind", self.kind, ("threads", "processes", "local", "address", "slurm"))
+        choice("cluster.kind", self.kind, tuple(CLUSTERS))
         at_least("cluster.n_workers", self.n_workers, 1)
         at_least("cluster.threads_per_worker", self.threads_per_worker, 1)
         positive("cluster.timeout_s", self.timeout_s)
@@ -87,7 +88,7 @@ class InferenceConfig:
     form: str = "paper"
 
     def check(self) -> None:
-        choice("inference.form", self.form, ("paper", "price_decline"))
+        choice("inference.form", self.form, tuple(INFERENCE_SLOPES))
 
 
 @dataclass
@@ -158,8 +159,9 @@ class OutputConfig:
 
 
 @dataclass
-class MeekConfig:
-    """The root: every section of conf/config.yaml and the experiments."""
+class RunConfig:
+    """The root's sections every run has; :mod:`experiments.config` adds one optional field per
+    experiment section."""
 
     task: str = MISSING
     seed: int = MISSING
@@ -179,15 +181,9 @@ class MeekConfig:
     time: TimeConfig = field(default_factory=TimeConfig)
     outcomes: OutcomesConfig = field(default_factory=OutcomesConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
-    sobol: Optional[SobolConfig] = None
-    fan: Optional[FanConfig] = None
-    morris: Optional[MorrisConfig] = None
-    paper: Optional[PaperConfig] = None
-    calibrate: Optional[CalibrateConfig] = None
-    discover: Optional[DiscoverConfig] = None
 
     def check(self) -> None:
-        """Every section's own checks, in order."""
+        """Every section's own checks, in order (the experiments' sections included)."""
         at_least("seed", self.seed, 0)
         if self.seed >= 2**63:
             fail("seed", self.seed, "must be below 2**63")

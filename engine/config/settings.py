@@ -1,10 +1,12 @@
 """The one place where a checked configuration becomes the engine's objects.
 
-:func:`build` takes the typed configuration (:class:`~.schema.MeekConfig`, already through
+:func:`build` takes the typed configuration (a :class:`~.schema.RunConfig`, already through
 Hydra's type checks) and returns :class:`Settings`: simulator, priors, design, time grid,
 storage limits and cluster, each checked against the others (priors against the model's domain,
-outcome names against the simulator) so that every problem surfaces before any work starts, as
-one :class:`~.schema.ConfigError` naming the key and the value.
+series names against the simulator) so that every problem surfaces before any work starts, as
+one :class:`~.schema.ConfigError` naming the key and the value. The experiments' own checks
+(their sections against the simulator, their files) are declared with each experiment and run
+by :mod:`experiments.config` right after :func:`build`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.clusters import Cluster, make_cluster
-from engine.config.schema import ConfigError, MeekConfig, fail
+from engine.config.schema import ConfigError, RunConfig, fail
 from engine.designs import Design, make_design
 from engine.evaluate import Storage
 from engine.model.outcomes import Options
@@ -34,7 +36,7 @@ NOT_RESULTS = ("resume", "debug", "cluster", "hydra")
 class Settings:
     """Everything a run needs, as plain checked objects."""
 
-    config: MeekConfig
+    config: RunConfig
     simulator: Simulator
     priors: PriorSet
     design: Design
@@ -63,7 +65,7 @@ def fingerprint(plain: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=repr).encode()).hexdigest()
 
 
-def make_simulator(cfg: MeekConfig) -> Simulator:
+def make_simulator(cfg: RunConfig) -> Simulator:
     name = cfg.model.name
     if name not in REGISTRY:
         fail("model.name", name, f"unknown; allowed: {', '.join(REGISTRY)}")
@@ -108,98 +110,19 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator) -> PriorSet:
     return priors
 
 
-def _names(path: str, names: Any, allowed: Mapping[str, Any]) -> None:
+def check_names(path: str, names: Any, allowed: Mapping[str, Any]) -> None:
+    """Every name in ``names`` is a key of ``allowed``, or one line naming the key and the list."""
     for name in names:
         if name not in allowed:
             fail(path, list(names), f"{name!r} is unknown; allowed: {', '.join(allowed)}")
 
 
-def check_sections(cfg: MeekConfig, simulator: Simulator, priors: PriorSet) -> None:
-    """Names in the experiment sections against what the simulator produces."""
-    outcomes = simulator.outcomes()
-    series = simulator.series()
-    _names("output.series", cfg.output.series, series)
-    for section in ("sobol", "morris"):
-        sec = getattr(cfg, section)
-        if sec is not None:
-            try:
-                simulator.analysed(sec.outputs)
-            except ValueError as err:
-                fail(f"{section}.outputs", list(sec.outputs), str(err))
-    if cfg.sobol is not None and series:  # validation functions have no series
-        _names("sobol.series", cfg.sobol.series, series)
-    if cfg.sobol is not None and cfg.sobol.calibration:
-        from engine.calibration import posterior
-        try:
-            posterior.check(posterior.load(cfg.sobol.calibration, "sobol.calibration"), priors,
-                            "sobol.calibration")
-        except ValueError as err:
-            raise ConfigError(str(err)) from None
-    if cfg.fan is not None:
-        _names("fan.log_scale", cfg.fan.log_scale, {k: 1 for k in cfg.output.series})
-        if cfg.fan.calibration:
-            from engine.calibration import posterior
-            try:
-                posterior.check(posterior.load(cfg.fan.calibration), priors)
-            except ValueError as err:
-                raise ConfigError(str(err)) from None
-    if cfg.calibrate is not None:
-        from engine.calibration import observation
-        from engine.resources import data_dir
-        from pathlib import Path
-        path = Path(cfg.calibrate.data)
-        if not (path.is_absolute() or path.exists()) and path.parts and path.parts[0] == "data":
-            path = data_dir() / path.name
-        try:
-            observation.leaderboard(path, cfg.calibrate.price_column, tuple(cfg.calibrate.band),
-                                    tuple(cfg.calibrate.window) if cfg.calibrate.window
-                                    else None)
-            make_priors_noise = PriorSet.from_specs({"noise_sigma_pp": cfg.calibrate.noise})
-        except PriorError as err:
-            raise ConfigError(str(err).replace("priors.noise_sigma_pp", "calibrate.noise")
-                              ) from None
-        except ValueError as err:
-            raise ConfigError(str(err)) from None
-        if not make_priors_noise.support("noise_sigma_pp")[0] > 0:
-            fail("calibrate.noise", dict(cfg.calibrate.noise), "the noise scale must be > 0")
-    if cfg.discover is not None:
-        from engine.discovery import condition, study
-        try:
-            used = condition.names(cfg.discover.condition)
-            if cfg.discover.scenarios:
-                with study.open_scenarios(cfg.discover.scenarios) as ds:
-                    known = {str(k) for k, v in ds.data_vars.items() if v.dims == ("scenario",)}
-            else:
-                known = {*simulator.parameters, *priors.outputs, *outcomes}
-        except ValueError as err:
-            raise ConfigError(str(err)) from None
-        unknown = sorted(used - known)
-        if unknown:
-            fail("discover.condition", cfg.discover.condition,
-                 f"{unknown[0]!r} is not a variable of the scenarios; known: "
-                 f"{', '.join(sorted(known))}")
-    if cfg.task in ("sobol", "morris") and not priors.uncertain:
-        fail("priors", "all fixed", f"the {cfg.task} analysis needs at least one uncertain "
-                                    "prior")
-    if cfg.task == "sobol" and cfg.sampler.kind != "saltelli":
-        fail("sampler.kind", cfg.sampler.kind, "the Sobol' analysis needs sampler=saltelli")
-    if cfg.task == "sobol" and cfg.sampler.n < 16:
-        fail("sampler.n", cfg.sampler.n, "the Sobol' analysis needs at least 16 base rows for "
-                                         "its bootstrap intervals to mean anything")
-    if cfg.task == "morris" and cfg.morris is not None:
-        rows = cfg.morris.trajectories * (len(priors.uncertain) + 1)
-        if rows > 10_000_000:
-            fail("morris.trajectories", cfg.morris.trajectories,
-                 f"would make {rows:,} scenarios; at most 10,000,000 (Morris needs tens to "
-                 "hundreds of trajectories)")
-
-
-def build(cfg: MeekConfig, plain: Mapping[str, Any]) -> Settings:
+def build(cfg: RunConfig, plain: Mapping[str, Any]) -> Settings:
     """Check the typed configuration and build the run's objects.
 
     Parameters
     ----------
-    cfg : MeekConfig
+    cfg : RunConfig
         The typed configuration (``OmegaConf.to_object`` of the composed config).
     plain : mapping
         The same, resolved to plain containers (for the fingerprint).
@@ -207,7 +130,7 @@ def build(cfg: MeekConfig, plain: Mapping[str, Any]) -> Settings:
     cfg.check()
     simulator = make_simulator(cfg)
     priors = make_priors(cfg.priors, simulator)
-    check_sections(cfg, simulator, priors)
+    check_names("output.series", cfg.output.series, simulator.series())
     try:
         design = make_design(cfg.sampler.kind, int(cfg.sampler.n), priors.columns,
                              int(cfg.seed), groups=priors.groups,

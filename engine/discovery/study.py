@@ -151,3 +151,11 @@ def link(path: str, directory: Any) -> None:
     p = Path(path).resolve()
     target = Path(directory) / ("scenarios.zarr" if p.is_dir() else "scenarios.nc")
     target.symlink_to(p)
+
+
+def inside(disc: xr.Dataset, scenarios: xr.Dataset, box: int = 0) -> np.ndarray:
+    """Which scenarios lie inside box ``box`` of a discovery (every restricted input within its
+    limits)."""
+    b = disc.isel(box=box)
+    x = np.column_stack([scenarios[n].values for n in disc["parameter"].values])
+    return np.all((x >= b["lower"].values) & (x <= b["upper"].values), axis=1)

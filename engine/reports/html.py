@@ -37,6 +37,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)  # (file name, what it is)
+    command: str = ""  # the shell command that reproduces the page
 
 
 def _md(text: object) -> str:
@@ -65,7 +66,7 @@ def render(report: Report, directory: Path) -> str:
     files = [{"name": n, "href": n, "what": w} for n, w in report.files
              if (Path(directory) / n).exists()]
     return env.get_template("report.html.j2").render(
-        title=report.title, subtitle=report.subtitle, sections=sections,
+        title=report.title, subtitle=report.subtitle, command=report.command, sections=sections,
         caveats=report.caveats, files=files)
 
 

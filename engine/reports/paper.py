@@ -1,4 +1,4 @@
-"""The paper experiment's figures and report, drawn from the files it saved."""
+"""The paper experiment's report, from the files it saved (its figures: engine.plots.sets)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from engine import io, plots
-from engine.plots.base import figure
+from engine import io
 from engine.reports.html import Section, Table
 
 
@@ -32,53 +31,12 @@ def coverage(observed: pd.Series, fan: xr.Dataset, var: str) -> dict[str, float]
             "above90": float((y > at(0.95)).mean()) if n else np.nan}
 
 
-def figures_and_sections(out: Path, band: str) -> tuple[list[Section], dict[str, float]]:
-    """Every figure of the paper experiment, saved into ``out``; the report's sections."""
-    with xr.open_dataset(out / "paper.nc") as p, xr.open_dataset(out / "fan.nc") as fan, \
+def sections(out: Path, band: str) -> tuple[list[Section], dict[str, float]]:
+    """The paper experiment's report sections (its figures: :func:`engine.plots.sets.paper_set`)
+    and the coverage of the observed gap by the model's fan."""
+    with xr.open_dataset(out / "paper.nc") as p, \
             xr.open_dataset(out / "empirical_model_fan.nc") as mfan:
-        plots.save(plots.gap_with_peak(p), out / "fig1_loss_gap_peak.png")
-        fig, ax = figure(1, 2, figsize=(13, 4.6))
-        plots.lines(p, "investment_usd", "schedule", ax=ax[0, 0], log=True,
-                    title="Frontier investment schedules")
-        plots.lines(p, "loss_gap_by_schedule", "schedule", ax=ax[0, 1],
-                    title="Loss gap under each schedule")
-        plots.save(fig, out / "fig2_investment_schedules.png")
-        fig, ax = figure(1, 2, figsize=(13, 4.6))
-        plots.lines(p, "loss_gap_by_g_inv", "g_inv", ax=ax[0, 0],
-                    title="Loss gap for several frontier investment growth rates")
-        plots.lines(p, "loss_gap_by_sota_budget", "sota_budget_usd", ax=ax[0, 1],
-                    title="Loss gap for several frontier starting budgets")
-        plots.save(fig, out / "fig3_growth_rates_and_budgets.png")
-        axi = plots.lines(p, "inference_gap", "g_inf",
-                          title="Inference (fixed price per token) against training inequality")
-        axi.plot(p["t"], p["loss_gap"], "k--", lw=1.3, label="trained meek model ($1,000)")
-        axi.legend(fontsize=8)
-        plots.save(axi, out / "fig4_inference_vs_training.png")
-        plots.save(plots.lines(p, "benchmark_gap", "steps",
-                               title="Benchmark gap for multi-step tasks"),
-                   out / "fig5_benchmark_gap_steps.png")
-        plots.save(plots.lines(p, "tokens_to_distinguish", "slowdown", log=True,
-                               title="Tokens needed to tell the models apart (SPRT, 5% errors)"),
-                   out / "fig6_tokens_to_distinguish.png")
-        fig, ax = figure(1, 3, figsize=(18, 4.8))
-        for i, (var, ref) in enumerate((("loss_gap", p["loss_gap"]),
-                                        ("inference_gap", p["inference_gap"].sel(g_inf=9.0)),
-                                        ("benchmark_gap", p["benchmark_gap"].sel(steps=1)))):
-            plots.fan_chart(fan.drop_vars("year", errors="ignore"), var, ax=ax[0, i],
-                            reference=ref.assign_attrs(long_name="authors' setting"))
-        plots.save(fig, out / "fans_with_paper_curves.png")
-        steps = [int(k) for k in p["steps"].values]
-        fig, ax = figure(1, len(steps), figsize=(4.6 * len(steps), 4.2), sharey=True)
-        for i, k in enumerate(steps):
-            ref = p["benchmark_gap"].sel(steps=k).assign_attrs(long_name="authors' setting")
-            plots.fan_chart(fan.drop_vars("year", errors="ignore"), f"benchmark_gap_p{k}",
-                            ax=ax[0, i], reference=ref)
-            ax[0, i].set_title(f"MMLU gap, {k} step{'s' if k > 1 else ''}", fontsize=10)
-        plots.save(fig, out / "fans_benchmark_gap_steps.png")
         table = pd.read_csv(out / "empirical_gap.csv").set_index("year")
-        tab = xr.Dataset.from_dataframe(table[["best_overall", "best_in_band", "gap"]])
-        tab.attrs["band"] = band
-        plots.save(plots.empirical_check(tab, mfan), out / "empirical_check.png")
         cov = coverage(table["gap"], mfan, "inference_benchmark_gap")
         rows = [["time of the loss-gap peak (the paper's 'inflection point')",
                  f"{p.attrs['t_peak']:.2f} years"],
