@@ -160,3 +160,171 @@ def test_particles_are_drawn_in_proportion_to_their_weights():
     shares = [np.mean(np.isclose(drawn, v)) for v in (0.1, 0.5, 0.9)]
     assert np.allclose(shares, weights, atol=1e-4)
     assert part.columns == 1 and part.support()["x"] == (0.1, 0.9)
+
+
+# --- the sampler against known answers: evidence, mixing, Monte Carlo errors -----------------
+
+GAUSS_Y, GAUSS_S = np.array([0.3, 0.6, 0.97]), 0.05
+
+
+def gauss_loglik(u):
+    """Independent Normal observations GAUSS_Y of the unit-cube coordinates, scale GAUSS_S."""
+    from scipy.stats import norm
+    return np.sum(norm.logpdf(GAUSS_Y, u, GAUSS_S), axis=1)
+
+
+def gauss_log_evidence():
+    """Z = prod_j integral_0^1 N(y_j; u, s) du = prod_j [Phi((1 - y_j)/s) - Phi(-y_j/s)]."""
+    from scipy.stats import norm
+    return float(np.sum(np.log(norm.cdf((1 - GAUSS_Y) / GAUSS_S) - norm.cdf(-GAUSS_Y / GAUSS_S))))
+
+
+def test_log_evidence_matches_a_gaussian_integral_within_its_monte_carlo_error():
+    exact = gauss_log_evidence()
+    z, errors = [], []
+    for seed in range(6):
+        unit = np.random.default_rng(seed).random((4000, 3))
+        post = smc.temper(gauss_loglik, unit, seed=seed)
+        assert post.islands == 20 and np.isfinite(post.log_evidence_mcse)
+        assert abs(post.log_evidence - exact) < 4 * post.log_evidence_mcse, \
+            (post.log_evidence, exact, post.log_evidence_mcse)
+        z.append((post.log_evidence - exact) / post.log_evidence_mcse)
+        errors.append(post.log_evidence - exact)
+    # the mean of six runs: within 4 standard errors of the six, i.e. no bias at this size
+    assert abs(np.mean(errors)) < 4 * np.std(errors, ddof=1) / np.sqrt(6) + 0.005, errors
+    # the reported error is neither tiny nor huge against the realised ones (loose chi-square)
+    assert 0.1 < np.mean(np.square(z)) < 4.0, z
+
+
+def test_posterior_quantiles_match_a_truncated_normal_within_their_mcse():
+    from scipy.stats import truncnorm
+    unit = np.random.default_rng(11).random((4000, 3))
+    post = smc.temper(gauss_loglik, unit, seed=11)
+    ps = [0.05, 0.5, 0.95]
+    for j, y in enumerate(GAUSS_Y):
+        exact = truncnorm.ppf(ps, -y / GAUSS_S, (1 - y) / GAUSS_S, loc=y, scale=GAUSS_S)
+        q, se = post.quantile(post.unit[:, j], ps), post.quantile_mcse(post.unit[:, j], ps)
+        assert (se > 0).all() and (se < 0.01).all(), se
+        assert np.all(np.abs(q - exact) < 4 * se), (j, q, exact, se)
+
+
+def test_moves_go_on_until_the_particles_decorrelate_and_a_cap_is_reported(caplog):
+    unit = np.random.default_rng(2).random((2000, 3))
+    post = smc.temper(gauss_loglik, unit, seed=2, mcmc_steps=1, decorrelation=0.1)
+    for st in post.stages:  # every stage, the last (at exponent 1) too, ended decorrelated
+        assert st["rank_correlation"] <= 0.1 and st["capped"] == 0 and st["moves"] >= 1
+        assert 0.1 < st["acceptance_walk"] < 0.5  # the scale adapts towards 0.234
+    assert post.stages[-1]["beta"] == 1.0
+    np.testing.assert_allclose(post.weights, 1 / 2000)  # resampled and moved after the last step
+    assert post.distinct > 0.9 * 2000
+    # a stricter aim than the particles can reach in 3 moves: the cap is hit and said so
+    import logging
+    with caplog.at_level(logging.WARNING, logger="meek"):
+        capped = smc.temper(gauss_loglik, unit, seed=2, decorrelation=1e-4, max_moves=3)
+    assert all(st["capped"] == 1 and st["moves"] == 3 for st in capped.stages)
+    assert "hit their cap of 3" in caplog.text
+
+
+def test_islands_are_resampled_only_within_themselves():
+    labels = smc.island_labels(1003, 20)
+    assert np.bincount(labels).min() >= 50 and np.bincount(labels).max() <= 51
+    assert (np.diff(labels) >= 0).all()
+    # one particle of island 0 outweighs every other by e^50: resampled globally it would fill
+    # every island; within islands it fills island 0 only, and the others (equal weights within
+    # themselves) keep each of their particles once
+    logw = np.zeros(1003)
+    logw[3] = 50.0
+    idx = smc.resample_islands(np.random.default_rng(0), logw, labels)
+    assert (idx[labels == 0] == 3).all()
+    for k in range(1, 20):
+        np.testing.assert_array_equal(np.sort(idx[labels == k]), np.nonzero(labels == k)[0])
+    unit = np.random.default_rng(0).random((1000, 3))
+    post = smc.temper(gauss_loglik, unit, seed=0)
+    assert post.islands == 20 and len(post.island_log_evidence) == 20
+    assert np.array_equal(post.island, smc.island_labels(1000, 20))
+    small = smc.temper(gauss_loglik, unit[:120], seed=0)  # at least 50 particles an island
+    assert small.islands == 2
+
+
+PIN = ["priors.scaling_law=hoffmann", "priors.g_alg.value=2.8", "priors.g_hw.value=1.4",
+       "priors.g_inv.value=2.7", "priors.meek_budget_usd.value=2e7",
+       "priors.sota_budget_usd.value=3e8", "priors.flop_per_usd.value=3e17"]
+SMALL = ("g_inf", "inference_compute_multiplier", "noise_sigma_pp")
+
+
+@pytest.fixture(scope="module")
+def small():
+    """The leaderboard's first six months, three uncertain parameters (the rest pinned), and an
+    importance-sampling reference: 400,000 prior draws weighted by their likelihood, with its
+    quantiles' standard errors from 20 interleaved batches."""
+    s = settings(PIN)
+    obs = observation.leaderboard(data_dir() / "llm_mmlu_pro_prices.csv",
+                                  "price_output_usd_per_mtok", (0.5, 1.0))
+    obs = obs.subset(np.arange(len(obs.gap)) < 6)
+    sim = Meek(Options(), backend="numpy")
+    priors = study.observation_priors(s.priors, obs, NOISE)
+    assert priors.uncertain == ["g_inf", "inference_compute_multiplier", "noise_sigma_pp"]
+    model = study.Model(sim, priors, obs, 2025.0)
+    unit = np.random.default_rng(123).random((400_000, priors.columns))
+    ll = model.loglik(unit)
+    values = priors.map(unit)
+    ps, batches = [0.05, 0.5, 0.95], 20
+    ref, ref_se = {}, {}
+    for name in SMALL:
+        ref[name] = smc.weighted_quantile(values[name], smc.normalised(ll), ps)
+        per = np.array([smc.weighted_quantile(values[name][b::batches],
+                                              smc.normalised(ll[b::batches]), ps)
+                        for b in range(batches)])
+        ref_se[name] = per.std(axis=0, ddof=1) / np.sqrt(batches)
+    assert smc.ess(ll) > 5000  # the reference is itself accurate
+    return model, priors, ref, ref_se
+
+
+def small_posterior(small, seed, n=1000):
+    model, priors, _, _ = small
+    unit = make_design("mc", n, priors.columns, seed).unit_rows(0, n)
+    post = smc.temper(model.loglik, unit, seed=seed)
+    values = priors.map(post.unit)
+    return {name: (post.quantile(values[name], [0.05, 0.5, 0.95]),
+                   post.quantile_mcse(values[name], [0.05, 0.5, 0.95])) for name in SMALL}
+
+
+def test_posterior_matches_an_importance_sampling_reference_within_the_mcse(small):
+    _, _, ref, ref_se = small
+    for name, (q, se) in small_posterior(small, 4, n=2000).items():
+        combined = np.sqrt(se ** 2 + ref_se[name] ** 2)
+        assert np.all(np.abs(q - ref[name]) < 4 * combined), (name, q, ref[name], combined)
+        assert np.all(se > ref_se[name]), (name, se, ref_se[name])  # the reference is sharper
+
+
+def test_the_mcse_is_honest_across_ten_seeds(small):
+    """Across 10 seeds, the medians' spread around the reference and among themselves is what
+    their MCSEs say: mean squared z-scores near 1 (a loose chi-square bound)."""
+    _, _, ref, ref_se = small
+    runs = [small_posterior(small, seed) for seed in range(10)]
+    for k, name in enumerate(SMALL):
+        medians = np.array([r[name][0][1] for r in runs])
+        mcse = np.array([r[name][1][1] for r in runs])
+        z_ref = (medians - ref[name][1]) / np.sqrt(mcse ** 2 + ref_se[name][1] ** 2)
+        spread = np.var(medians, ddof=1) / np.mean(mcse ** 2)
+        # 10 draws: chi-square(10)/10 lies in [0.26, 2.3] with 99% probability; the MCSE is
+        # itself estimated from 20 islands, so the bounds are widened
+        assert 0.15 < np.mean(z_ref ** 2) < 3.0, (name, z_ref)
+        assert 0.15 < spread < 3.0, (name, medians, mcse)
+
+
+def test_two_seeds_agree_within_their_mcse_on_the_leaderboard(setup):
+    sim, priors, obs = setup
+    model = study.Model(sim, priors, obs, 2025.0)
+    medians = []
+    for seed in (0, 1):
+        unit = make_design("mc", 2000, priors.columns, seed).unit_rows(0, 2000)
+        post = smc.temper(model.loglik, unit, seed=seed)
+        values = priors.map(post.unit)
+        medians.append({n: (post.quantile(values[n], [0.5])[0],
+                            post.quantile_mcse(values[n], [0.5])[0])
+                        for n in ("g_inf", "noise_sigma_pp", "g_alg")})
+        assert not any(st["capped"] for st in post.stages)
+    for n in medians[0]:
+        (a, sa), (b, sb) = medians[0][n], medians[1][n]
+        assert abs(a - b) < 4 * np.hypot(sa, sb), (n, a, b, sa, sb)
