@@ -376,3 +376,147 @@ def test_evidence_picks_the_alternative_that_made_the_data():
     assert str(ds["description"].sel(alternative="line").values) == "a + b x"
     with pytest.raises(observation.CalibrationError, match="reference='nope'"):
         evidence.compare(alternatives, particles=200, reference="nope")
+
+
+# --- calibration files are validated before anything is drawn from them ----------------------
+
+RUN_CONTEXT = {"model": "meek", "inference": "paper", "time.start_year": "2025",
+               "actor": "open_weights_lab"}
+
+
+def write_calibration(path, n=2000, **change):
+    """A calibration.nc as experiment=calibrate writes it for the default settings (n equally
+    weighted particles of the default priors), with ``change`` applied: variables replaced by
+    arrays, attributes by strings, ``drop=[...]`` removes attributes."""
+    import json
+
+    from engine.calibration.study import run_context
+
+    s = settings([])
+    obs = observation.leaderboard(data_dir() / "llm_mmlu_pro_prices.csv",
+                                  "price_output_usd_per_mtok", (0.5, 1.0))
+    cal = study.observation_priors(s.priors, obs, NOISE)
+    rng = np.random.default_rng(0)
+    context = run_context(Meek(Options()), 2025.0, actor="open_weights_lab")
+    assert context == RUN_CONTEXT  # the keys a run builds with the same helper
+    ds = xr.Dataset({"unit": (("particle", "column"), rng.random((n, cal.columns))),
+                     "weight": ("particle", np.full(n, 1.0 / n)),
+                     "ess": ((), float(n)),
+                     "observed_gap": ("month", obs.gap),
+                     "posterior_predictive": (("quantile", "month"), np.zeros((5, obs.gap.size)))},
+                    attrs={"priors_json": json.dumps(cal.specs()), "ess_floor": 1000,
+                           "context_json": json.dumps(context)})
+    for name in change.pop("drop", []):
+        del ds.attrs[name]
+    for name, value in change.items():
+        if isinstance(value, xr.Variable):
+            ds = ds.drop_vars(name).assign({name: value})
+        elif name in ds:
+            ds[name] = (ds[name].dims, value) if np.ndim(value) == ds[name].ndim else value
+        else:
+            ds.attrs[name] = value
+    ds.to_netcdf(path)
+    return path
+
+
+def _one_live(n=2000):
+    w = np.zeros(n)
+    w[7] = 1.0
+    return w
+
+
+def _units(value, n=2000):
+    unit = np.random.default_rng(1).random((n, 11))
+    unit[5, 2] = value
+    return unit
+
+
+DAMAGED = {
+    "nan-weight": (dict(weight=np.r_[np.nan, np.full(1999, 1 / 1999)]), "not finite"),
+    "negative-weight": (dict(weight=np.r_[-0.5, np.full(1999, 1.5 / 1999)]), "negative"),
+    "zero-weights": (dict(weight=np.zeros(2000)), "sum to 0.0"),
+    "one-live-particle": (dict(weight=_one_live(), ess=np.float64(1011.0)),
+                          "effective sample size of 1 (recomputed from its weights)"),
+    "unit-above-one": (dict(unit=_units(1.3)), "outside the unit hypercube"),
+    "unit-negative": (dict(unit=_units(-0.01)), "outside the unit hypercube"),
+    "nan-unit": (dict(unit=_units(np.nan)), "not finite"),
+    "weights-short": (dict(weight=xr.Variable("row", np.full(1999, 1 / 1999))),
+                      "do not match its particles"),
+    "columns": (dict(unit=np.random.default_rng(1).random((2000, 9))), "8 model columns"),
+    "inference": (dict(context_json='{"model": "meek", "inference": "price_decline", '
+                                    '"time.start_year": "2025", "actor": "open_weights_lab"}'),
+                  "made with inference=price_decline, this run has inference=paper"),
+    "start-year": (dict(context_json='{"model": "meek", "inference": "paper", '
+                                     '"time.start_year": "2024", "actor": "open_weights_lab"}'),
+                   "made with time.start_year=2024, this run has time.start_year=2025"),
+    "actor": (dict(context_json='{"model": "meek", "inference": "paper", '
+                                '"time.start_year": "2025", "actor": "person"}'),
+              "made with actor=person"),
+    "no-context": (dict(drop=["context_json"]), "does not record the settings"),
+    "priors": (dict(priors_json='{"g_inf": {"dist": "fixed", "value": 5}}'), "priors."),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED))
+@pytest.mark.parametrize("key", ["fan.calibration", "sobol.calibration"])
+def test_a_damaged_or_foreign_calibration_is_refused_in_one_line(tmp_path, case, key):
+    from engine.calibration import posterior
+
+    change, fragment = DAMAGED[case]
+    path = write_calibration(tmp_path / "calibration.nc", **change)
+    priors = settings([]).priors
+    with pytest.raises(observation.CalibrationError) as err:
+        ds = posterior.load(path, key)
+        if key == "fan.calibration":
+            posterior.design(ds, priors, 100, 0, key, context=RUN_CONTEXT)
+        else:
+            posterior.posterior_priors(ds, priors, key=key, context=RUN_CONTEXT)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(f"{key}={str(path)!r}: "), message
+    assert fragment in message, message
+
+
+def test_an_intact_calibration_passes_and_files_that_are_not_one_are_named(tmp_path):
+    from engine.calibration import posterior
+
+    priors = settings([]).priors
+    ds = posterior.load(write_calibration(tmp_path / "good.nc"), "fan.calibration")
+    posterior.check(ds, priors, "fan.calibration", context=RUN_CONTEXT)
+    assert posterior.effective_sample_size(ds) == pytest.approx(2000)
+    assert posterior.design(ds, priors, 50, 0, context=RUN_CONTEXT).rows == 50
+    # unnormalised but valid weights are drawn in proportion (a file need not sum to 1 exactly)
+    ds2 = posterior.load(write_calibration(tmp_path / "scaled.nc", weight=np.full(2000, 3.0)))
+    np.testing.assert_array_equal(posterior.design(ds2, priors, 50, 0).unit_rows(0, 50),
+                                  posterior.design(ds, priors, 50, 0).unit_rows(0, 50))
+    for path, fragment in ((tmp_path, "is a directory"), (tmp_path / "nope.nc", "no such file")):
+        with pytest.raises(observation.CalibrationError) as err:
+            posterior.load(path, "sobol.calibration")
+        assert str(err.value).startswith(f"sobol.calibration={str(path)!r}: ")
+        assert fragment in str(err.value)
+    (tmp_path / "text.nc").write_text("not netcdf")
+    with pytest.raises(observation.CalibrationError, match="not a netCDF file"):
+        posterior.load(tmp_path / "text.nc")
+
+
+@pytest.mark.parametrize("args,change,fragment", [
+    (["experiment=fan", "sampler.n=50", "time.steps=11"],
+     dict(weight=np.r_[np.nan, np.full(1999, 1 / 1999)]), "not finite"),
+    (["experiment=sobol", "sampler.n=16", "time.steps=11", "sobol.num_resamples=10"],
+     dict(weight=np.r_[np.nan, np.full(1999, 1 / 1999)]), "not finite"),
+    (["experiment=fan", "sampler.n=50", "time.steps=11", "time.start_year=2024"], {},
+     "time.start_year=2024"),
+    (["experiment=fan", "sampler.n=50", "time.steps=11", "inference=price_decline"], {},
+     "inference=price_decline"),
+])
+def test_the_cli_refuses_a_bad_calibration_with_one_line_and_no_files(tmp_path, args, change,
+                                                                       fragment):
+    from tests.conftest import run_cli
+
+    path = write_calibration(tmp_path / "calibration.nc", **change)
+    key = "fan.calibration" if "experiment=fan" in args else "sobol.calibration"
+    res = run_cli([*args, f"{key}={path}"], tmp_path / "run")
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{key}=" in lines[0] and str(path) in lines[0], res.stderr
+    assert fragment in lines[0], lines[0]
+    assert not (tmp_path / "run").exists() or not any((tmp_path / "run").iterdir())

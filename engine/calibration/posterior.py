@@ -76,23 +76,24 @@ def _check_particles(ds: xr.Dataset, where: str) -> None:
     bad = ~np.isfinite(weights)
     if bad.any():
         raise CalibrationError(f"{where}: {int(bad.sum())} of its {len(weights)} weights are not "
-                               f"finite (e.g. {weights[bad][0]!r}); the file is damaged")
+                               f"finite (e.g. {float(weights[bad][0])!r}); the file is damaged")
     if (weights < 0).any():
         raise CalibrationError(f"{where}: {int((weights < 0).sum())} of its weights are negative "
-                               f"(smallest {weights.min()!r}); the file is damaged")
+                               f"(smallest {float(weights.min())!r}); the file is damaged")
     if not weights.sum() > 0:
-        raise CalibrationError(f"{where}: its weights sum to {weights.sum()!r}; no particle "
-                               "carries any weight")
+        raise CalibrationError(f"{where}: its weights sum to {float(weights.sum())!r}; no "
+                               "particle carries any weight")
     values = np.asarray(unit.values, dtype=float)
     bad = ~np.isfinite(values)
     if bad.any():
         raise CalibrationError(f"{where}: {int(bad.sum())} of its particle coordinates are not "
-                               f"finite (e.g. {values[bad][0]!r}); the file is damaged")
+                               f"finite (e.g. {float(values[bad][0])!r}); the file is damaged")
     outside = (values < 0) | (values > 1)
     if outside.any():
+        first = float(values[outside][0])
         raise CalibrationError(f"{where}: {int(outside.sum())} of its particle coordinates lie "
-                               f"outside the unit hypercube [0, 1] (e.g. {values[outside][0]!r}); "
-                               "the file is damaged")
+                               f"outside the unit hypercube [0, 1] (e.g. {first!r}); the file "
+                               "is damaged")
 
 
 def effective_sample_size(ds: xr.Dataset) -> float:

@@ -66,8 +66,8 @@ doi:10.1111/j.1467-9868.2006.00553.x. N. Chopin, O. Papaspiliopoulos (2020), An 
 Sequential Monte Carlo, Springer (adaptive tempering, chapter 17). G. O. Roberts, A. Gelman,
 W. R. Gilks (1997), Weak convergence and optimal scaling of random walk Metropolis algorithms,
 doi:10.1214/aoap/1034625254. N. Chopin (2002), A sequential particle filter method for static
-models, doi:10.1093/biomet/89.3.539. C. Verge, C. Dubarry, P. Del Moral, E. Moulines (2015), On parallel
-implementation of sequential Monte Carlo methods: the island particle model,
+models, doi:10.1093/biomet/89.3.539. C. Verge, C. Dubarry, P. Del Moral, E. Moulines (2015), On
+parallel implementation of sequential Monte Carlo methods: the island particle model,
 doi:10.1007/s11222-013-9429-x.
 """
 

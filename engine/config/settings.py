@@ -132,7 +132,8 @@ def check_sections(cfg: MeekConfig, simulator: Simulator, priors: PriorSet) -> N
         from engine.calibration import posterior
         try:
             posterior.check(posterior.load(cfg.sobol.calibration, "sobol.calibration"), priors,
-                            "sobol.calibration")
+                            "sobol.calibration", context=posterior.run_context(
+                                simulator, cfg.time.start_year, actor=cfg.actor.name))
         except ValueError as err:
             raise ConfigError(str(err)) from None
     if cfg.fan is not None:
@@ -140,7 +141,9 @@ def check_sections(cfg: MeekConfig, simulator: Simulator, priors: PriorSet) -> N
         if cfg.fan.calibration:
             from engine.calibration import posterior
             try:
-                posterior.check(posterior.load(cfg.fan.calibration), priors)
+                posterior.check(posterior.load(cfg.fan.calibration), priors,
+                                context=posterior.run_context(simulator, cfg.time.start_year,
+                                                              actor=cfg.actor.name))
             except ValueError as err:
                 raise ConfigError(str(err)) from None
     if cfg.calibrate is not None:
