@@ -47,6 +47,9 @@ def run(s: Settings, run: RunDir, attrs: dict) -> float:
                        run.file("discovery_envelopes.png"))
             shown.append(("discovery_envelopes.png", "outcomes over time in and out of box 1"))
         words = discovery_words(saved)
+        if "alpha" in saved["parameter"].values:  # the scaling law as the fit a box selects
+            words += [f"Box {b + 1} holds {w}." for b, w in enumerate(
+                saved["box_statement"].sel(parameter="alpha").values) if w]
     write_report(run, s, f"Scenario discovery: {sec.condition}",
                  [Section("Where the condition holds", words, figures=shown),
                   Section("A tree's view (CART)", [f"Accuracy on the scenarios: "
