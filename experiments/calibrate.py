@@ -85,7 +85,8 @@ class Calibrate(Experiment):
         settings = study.Settings(sec.particles, sec.ess_fraction, sec.mcmc_steps, sec.max_stages,
                                   sec.predictive_draws, sec.ess_floor, s.seed)
         with s.cluster.connect():
-            cal = study.run(s.simulator, s.priors, obs, dict(sec.noise), start, settings, s.t)
+            cal = study.run(s.simulator, s.priors, obs, dict(sec.noise), start, settings, s.t,
+                            context={"actor": s.config.actor.name})
         io.save_netcdf(io.cf_dataset(cal, attrs), run.file("calibration.nc"))
         with xr.open_dataset(run.file("calibration.nc")) as saved:
             fit, informed = calibration_set(saved, run.staging)

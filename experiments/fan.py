@@ -37,7 +37,9 @@ class Fan(Experiment):
     def check(self, s: Settings) -> None:
         check_names("fan.log_scale", s.config.fan.log_scale, dict.fromkeys(s.config.output.series))
         if s.config.fan.calibration:
-            posterior.check(posterior.load(s.config.fan.calibration), s.priors)
+            posterior.check(posterior.load(s.config.fan.calibration), s.priors,
+                            context=posterior.run_context(s.simulator, s.config.time.start_year,
+                                                          actor=s.config.actor.name))
 
     def run(self, s: Settings, run: RunDir, attrs: dict) -> float:
         from engine.plots.sets import fan_set  # matplotlib: imported when a run draws

@@ -61,7 +61,8 @@ class Sobol(Experiment):
             check_names("sobol.series", sec.series, s.simulator.series())
         if sec.calibration:
             posterior.check(posterior.load(sec.calibration, "sobol.calibration"), s.priors,
-                            "sobol.calibration")
+                            "sobol.calibration", context=posterior.run_context(
+                                s.simulator, s.config.time.start_year, actor=s.config.actor.name))
         if not s.priors.uncertain:
             fail("priors", "all fixed", "the sobol analysis needs at least one uncertain prior")
         sampler = s.config.sampler

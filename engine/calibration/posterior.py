@@ -1,8 +1,25 @@
-"""Drawing scenarios from a calibration.nc: the posterior as a design for fans (and Sobol')."""
+"""Drawing scenarios from a calibration.nc: the posterior as a design for fans (and Sobol').
+
+A calibration file is checked before anything is drawn from it (:func:`load`, then
+:func:`check`), and every refusal is one :class:`~.observation.CalibrationError` line naming the
+key (``fan.calibration=`` or ``sobol.calibration=``) and the file:
+
+* the path is a file (a directory is named as one), a netCDF file, and holds a posterior;
+* the weights are finite and non-negative with a positive sum, one per particle;
+* the particles' unit-hypercube coordinates are finite and within [0, 1];
+* the effective sample size, recomputed from the weights (the stored ``ess`` is not trusted), is
+  at least the floor the calibration was made with;
+* the particles have the run's columns, and the priors are the run's (but for the user's price,
+  which the calibration fixes at the observed band);
+* the settings outside the priors that shaped the posterior (``context_json``: the model, its
+  inference form, ``time.start_year``, the actor, ...) equal the run's, for every key the run
+  gives (:func:`engine.calibration.study.run_context` builds both).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,39 +27,98 @@ import numpy as np
 import xarray as xr
 
 from engine.calibration.observation import CalibrationError
+from engine.calibration.smc import ess as kish_ess
 from engine.calibration.smc import systematic
-from engine.calibration.study import NOISE
+from engine.calibration.study import NOISE, run_context
 from engine.designs.given import Given
 from engine.priors import PriorSet
 
 REQUIRED = ("unit", "weight", "ess", "observed_gap", "posterior_predictive")
+__all__ = ["load", "check", "design", "posterior_priors", "factor_groups", "run_context",
+           "effective_sample_size"]
+
+
+def _name(ds: xr.Dataset, key: str) -> str:
+    """``key='path'`` for messages (the path the file was loaded from, when known)."""
+    source = ds.encoding.get("source")
+    return f"{key}={str(source)!r}" if source else key
 
 
 def load(path: str | Path, key: str = "fan.calibration") -> xr.Dataset:
-    """A calibration.nc, checked: it exists and holds a posterior."""
+    """A calibration.nc, checked: it is a file holding a posterior whose weights and particles
+    are usable (see the module docstring)."""
     p = Path(path)
+    where = f"{key}={str(path)!r}"
+    if p.is_dir():
+        raise CalibrationError(f"{where}: is a directory; give the calibration.nc file in it")
     if not p.is_file():
-        raise CalibrationError(f"{key}={str(path)!r}: no such file")
+        raise CalibrationError(f"{where}: no such file")
     try:
         ds = xr.load_dataset(p)
     except Exception as err:
-        raise CalibrationError(f"{key}={str(path)!r}: not a netCDF file ({type(err).__name__})"
-                               ) from None
+        raise CalibrationError(f"{where}: not a netCDF file ({type(err).__name__})") from None
     missing = [v for v in REQUIRED if v not in ds]
     if missing or "priors_json" not in ds.attrs:
-        raise CalibrationError(f"{key}={str(path)!r}: not a calibration.nc (it lacks "
+        raise CalibrationError(f"{where}: not a calibration.nc (it lacks "
                                f"{', '.join(missing) or 'priors_json'}); make one with "
                                "python run.py experiment=calibrate")
+    ds.encoding["source"] = str(path)  # as given, for the messages of check()
+    _check_particles(ds, where)
     return ds
 
 
-def check(ds: xr.Dataset, priors: PriorSet, key: str = "fan.calibration") -> None:
-    """A posterior a run with these ``priors`` may draw from (ESS above its floor, same priors)."""
-    ess, floor = float(ds["ess"]), int(ds.attrs.get("ess_floor", 1))
+def _check_particles(ds: xr.Dataset, where: str) -> None:
+    unit, w = ds["unit"], ds["weight"]
+    if unit.ndim != 2 or w.ndim != 1 or unit.shape[0] != w.shape[0] or w.shape[0] == 0:
+        raise CalibrationError(f"{where}: its weights {tuple(w.shape)} do not match its "
+                               f"particles {tuple(unit.shape)} (one weight per particle)")
+    weights = np.asarray(w.values, dtype=float)
+    bad = ~np.isfinite(weights)
+    if bad.any():
+        raise CalibrationError(f"{where}: {int(bad.sum())} of its {len(weights)} weights are not "
+                               f"finite (e.g. {float(weights[bad][0])!r}); the file is damaged")
+    if (weights < 0).any():
+        raise CalibrationError(f"{where}: {int((weights < 0).sum())} of its weights are negative "
+                               f"(smallest {float(weights.min())!r}); the file is damaged")
+    if not weights.sum() > 0:
+        raise CalibrationError(f"{where}: its weights sum to {float(weights.sum())!r}; no "
+                               "particle carries any weight")
+    values = np.asarray(unit.values, dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise CalibrationError(f"{where}: {int(bad.sum())} of its particle coordinates are not "
+                               f"finite (e.g. {float(values[bad][0])!r}); the file is damaged")
+    outside = (values < 0) | (values > 1)
+    if outside.any():
+        first = float(values[outside][0])
+        raise CalibrationError(f"{where}: {int(outside.sum())} of its particle coordinates lie "
+                               f"outside the unit hypercube [0, 1] (e.g. {first!r}); the file "
+                               "is damaged")
+
+
+def effective_sample_size(ds: xr.Dataset) -> float:
+    """Kish's effective sample size of the file's weights, recomputed (not the stored ``ess``)."""
+    w = np.asarray(ds["weight"].values, dtype=float)
+    with np.errstate(divide="ignore"):
+        return kish_ess(np.log(np.where(w > 0, w, 0.0)))
+
+
+def check(ds: xr.Dataset, priors: PriorSet, key: str = "fan.calibration", *,
+          context: Mapping[str, str] | None = None) -> None:
+    """A posterior a run with these ``priors`` (and these ``context`` settings) may draw from:
+    usable particles, the ESS above its floor, the same columns, priors and settings."""
+    where = _name(ds, key)
+    _check_particles(ds, where)
+    ess = effective_sample_size(ds)
+    try:
+        floor = int(ds.attrs.get("ess_floor", 1))
+    except (TypeError, ValueError):
+        raise CalibrationError(f"{where}: its ess_floor attribute "
+                               f"{ds.attrs.get('ess_floor')!r} is not a number") from None
     if ess < floor:
-        raise CalibrationError(f"{key}: its posterior has an effective sample size of {ess:.0f}, "
-                               f"below the floor of {floor} it was made with; calibrate again "
-                               "with more calibrate.particles")
+        raise CalibrationError(f"{where}: its posterior has an effective sample size of {ess:.0f} "
+                               f"(recomputed from its weights), below the floor of {floor} it "
+                               "was made with; calibrate again with more calibrate.particles")
     made_with = json.loads(ds.attrs["priors_json"])
     made_with.pop(NOISE, None)
     run_with = priors.specs()
@@ -50,21 +126,44 @@ def check(ds: xr.Dataset, priors: PriorSet, key: str = "fan.calibration") -> Non
         if name == "price_per_token_usd":
             continue  # the calibration fixes the user's price at the observed band
         if made_with.get(name) != run_with.get(name):
-            raise CalibrationError(f"{key}: the calibration was made with priors.{name}="
+            raise CalibrationError(f"{where}: the calibration was made with priors.{name}="
                                    f"{made_with.get(name)!r}, this run has "
                                    f"{run_with.get(name)!r}; use the same priors and actor")
     if ds["unit"].shape[1] != priors.columns + 1:
-        raise CalibrationError(f"{key}: {ds['unit'].shape[1] - 1} model columns, this run has "
+        raise CalibrationError(f"{where}: {ds['unit'].shape[1] - 1} model columns, this run has "
                                f"{priors.columns}")
+    if context:
+        _check_context(ds, context, where)
+
+
+def _check_context(ds: xr.Dataset, context: Mapping[str, str], where: str) -> None:
+    if "context_json" not in ds.attrs:
+        raise CalibrationError(f"{where}: does not record the settings it was made with "
+                               f"({', '.join(sorted(context))}); calibrate again with python "
+                               "run.py experiment=calibrate")
+    made_in = json.loads(ds.attrs["context_json"])
+    for name in sorted(context):
+        if name not in made_in:
+            raise CalibrationError(f"{where}: does not record the {name} it was made with; "
+                                   "calibrate again with these settings")
+        if str(made_in[name]) != str(context[name]):
+            raise CalibrationError(f"{where}: the calibration was made with {name}="
+                                   f"{made_in[name]}, this run has {name}={context[name]}; "
+                                   "calibrate again with these settings or use the same ones")
+
+
+def _weights(ds: xr.Dataset) -> np.ndarray:
+    w = np.asarray(ds["weight"].values, dtype=float)
+    return w / w.sum()
 
 
 def design(ds: xr.Dataset, priors: PriorSet, n: int, seed: int,
-           key: str = "fan.calibration") -> Given:
+           key: str = "fan.calibration", *, context: Mapping[str, str] | None = None) -> Given:
     """n scenarios drawn from the posterior particles, for a run with these ``priors``."""
-    check(ds, priors, key)
+    check(ds, priors, key, context=context)
     columns = priors.columns
     unit = ds["unit"].values
-    idx = systematic(np.random.default_rng([seed, 0xD5]), ds["weight"].values, n)
+    idx = systematic(np.random.default_rng([seed, 0xD5]), _weights(ds), n)
     return Given(unit[idx, :columns], seed, "posterior")
 
 
@@ -72,7 +171,7 @@ def factor_groups(ds: xr.Dataset, priors: PriorSet, threshold: float = 0.3) -> l
     """Uncertain factors whose posterior (weighted) rank correlation exceeds ``threshold`` in
     absolute value, joined into groups (transitively)."""
     factors = priors.uncertain
-    unit, w = ds["unit"].values, ds["weight"].values
+    unit, w = ds["unit"].values, _weights(ds)
     cols: dict[str, list[int]] = {}
     start = 0
     for p in priors:
@@ -104,15 +203,16 @@ def factor_groups(ds: xr.Dataset, priors: PriorSet, threshold: float = 0.3) -> l
 
 
 def posterior_priors(ds: xr.Dataset, priors: PriorSet, threshold: float = 0.3,
-                     key: str = "sobol.calibration") -> PriorSet:
+                     key: str = "sobol.calibration", *,
+                     context: Mapping[str, str] | None = None) -> PriorSet:
     """The posterior as independent factors for a Sobol' analysis: each group of correlated
     factors becomes one factor drawn jointly from the weighted particles; factors left alone
     are drawn from their own posterior marginal the same way. Correlations below ``threshold``
     between groups are neglected (the analysis assumes independent factors)."""
     from engine.priors.particles import Particles
 
-    check(ds, priors, key)
-    unit, w = ds["unit"].values, ds["weight"].values
+    check(ds, priors, key, context=context)
+    unit, w = ds["unit"].values, _weights(ds)
     cols: dict[str, slice] = {}
     start = 0
     for p in priors:

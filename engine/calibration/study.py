@@ -4,13 +4,20 @@ The engine evaluates every set of particles (the prior draws, each proposal of t
 predictive draws) as a design of given rows, on the configured Dask scheduler; the tempered SMC
 (:mod:`.smc`) weights and moves them. The result holds the weighted particles over every
 uncertain parameter, the effective sample size, the observed gaps, the prior and posterior
-predictive quantiles month by month and the share of observed months each 90% band covers.
+predictive quantiles month by month and the share of observed months each 90% band covers; the
+log evidence with its Monte Carlo error; each parameter's posterior quantiles with their Monte
+Carlo standard errors (from the spread of the SMC's islands); every stage's exponent, ESS, moves,
+acceptance and the rank correlation its moves left; and the settings that shaped the posterior
+(``context_json``), which :func:`.posterior.check` compares with a run's before drawing from it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +47,43 @@ class Settings:
     predictive_draws: int
     ess_floor: int
     seed: int
+    islands: int = 20          # particle groups resampled separately: their spread is the MCSE
+    decorrelation: float = 0.1  # moves stop at this rank correlation with the stage's start
+    max_moves: int = 400       # safety cap on the moves of one stage (reported when hit)
+
+
+def run_context(simulator: Simulator, start_year: float | None, **extra: Any) -> dict[str, str]:
+    """The settings outside the priors that shape a posterior, as strings keyed by their config
+    path: the model, its inference form (for the meek model), the calendar year of t = 0 (the
+    calibration anchors the paths at 2025 when none is set), and anything in ``extra`` (e.g.
+    ``actor="open_weights_lab"``). A calibration stores them; :func:`.posterior.check` compares
+    them with the run's.
+
+    Example
+    -------
+    >>> from engine.simulators.meek import Meek
+    >>> run_context(Meek(), None, actor="person")
+    {'model': 'meek', 'inference': 'paper', 'time.start_year': '2025', 'actor': 'person'}
+    """
+    out = {"model": str(getattr(simulator, "name", type(simulator).__name__))}
+    options = getattr(simulator, "options", None)
+    if options is not None and hasattr(options, "inference"):
+        out["inference"] = str(options.inference)
+    out["time.start_year"] = f"{2025.0 if start_year is None else float(start_year):g}"
+    out.update({str(k): str(v) for k, v in extra.items()})
+    return out
+
+
+def _data_context(obs: Observations, noise: Mapping[str, Any]) -> dict[str, str]:
+    """What the observations were: the file (name and SHA-256), the band, the months, the noise."""
+    out = {"calibrate.data": Path(obs.source).name,
+           "calibrate.band": json.dumps(list(obs.band)),
+           "calibrate.months": f"{obs.months[0]}..{obs.months[-1]} ({len(obs.months)})",
+           "calibrate.noise": json.dumps(dict(noise), sort_keys=True, default=str)}
+    path = Path(obs.source)
+    if path.is_file():
+        out["calibrate.data_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
 
 
 def observation_priors(priors: PriorSet, obs: Observations, noise: dict[str, Any]) -> PriorSet:
@@ -100,16 +144,23 @@ def _coverage(q: np.ndarray, obs: np.ndarray) -> float:
 
 
 def run(simulator: Simulator, priors: PriorSet, obs: Observations, noise: dict[str, Any],
-        start_year: float, s: Settings, t_grid: np.ndarray, chunk_size: int = 8192
-        ) -> xr.Dataset:
-    """Calibrate and return calibration.nc's content (see the module docstring)."""
+        start_year: float, s: Settings, t_grid: np.ndarray, chunk_size: int = 8192, *,
+        context: Mapping[str, str] | None = None) -> xr.Dataset:
+    """Calibrate and return calibration.nc's content (see the module docstring).
+
+    ``context``: settings of the run that shaped the posterior beyond the priors (keys as in
+    :func:`run_context`, e.g. the actor); the model, inference form, start year and the data's
+    description are recorded whatever it holds."""
+    made_in = {**run_context(simulator, start_year), **_data_context(obs, noise),
+               **{str(k): str(v) for k, v in (context or {}).items()}}
     cal_priors = observation_priors(priors, obs, noise)
     model = Model(simulator, cal_priors, obs, start_year, chunk_size)
     design = make_design("mc", s.particles, cal_priors.columns, s.seed)
     prior_unit = design.unit_rows(0, design.rows)
     model.check_support(prior_unit)
     post = temper(model.loglik, prior_unit, seed=s.seed, ess_fraction=s.ess_fraction,
-                  mcmc_steps=s.mcmc_steps, max_stages=s.max_stages)
+                  mcmc_steps=s.mcmc_steps, max_stages=s.max_stages, islands=s.islands,
+                  decorrelation=s.decorrelation, max_moves=s.max_moves)
     rng = np.random.default_rng([s.seed, 0xF0])
     flat = np.full(s.particles, 1.0 / s.particles)
     prior_q = _predictive(model, prior_unit, flat, s.predictive_draws, rng)
@@ -117,7 +168,9 @@ def run(simulator: Simulator, priors: PriorSet, obs: Observations, noise: dict[s
     prior_t, post_t = (_t_peak(simulator, cal_priors, u, w, t_grid, start_year,
                                s.predictive_draws, rng)
                        for u, w in ((prior_unit, flat), (post.unit, post.weights)))
-    return _dataset(cal_priors, obs, prior_unit, post, prior_q, post_q, prior_t, post_t, s)
+    ds = _dataset(cal_priors, obs, prior_unit, post, prior_q, post_q, prior_t, post_t, s)
+    ds.attrs["context_json"] = json.dumps(made_in, sort_keys=True)
+    return ds
 
 
 def _t_peak(simulator: Simulator, priors: PriorSet, unit: np.ndarray, weights: np.ndarray,
@@ -134,6 +187,8 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
     post_values = priors.map(post.unit)
     prior_values = priors.map(prior_unit)
     uncertain = [o for p in priors for o in p.outputs if not p.fixed and o != "scaling_fit"]
+    post_quant = np.stack([post.quantile(post_values[n], QUANTILES) for n in uncertain])
+    mcse = np.stack([post.quantile_mcse(post_values[n], QUANTILES) for n in uncertain])
     data: dict[str, Any] = {
         "unit": (("particle", "column"), post.unit, {
             "long_name": "posterior particles in the unit hypercube of the priors",
@@ -143,8 +198,10 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
         "weight": ("particle", post.weights, {"long_name": "posterior weight", "units": "1"}),
         "log_likelihood": ("particle", post.loglik, {"long_name": "log likelihood",
                                                      "units": "1"}),
-        "ess": ((), post.ess, {"long_name": "effective sample size of the posterior weights",
-                               "units": "1"}),
+        "ess": ((), post.ess, {
+            "long_name": "effective sample size of the posterior weights (the particles, "
+                         "equally weighted after the final resampling and moves)",
+            "units": "1"}),
         "distinct_particles": ((), post.distinct, {"long_name": "particles distinct from every "
                                                                 "other", "units": "1"}),
         "observed_gap": ("month", obs.gap, {
@@ -170,9 +227,51 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
         "stage_ess": ("stage", [st["ess"] for st in post.stages], {
             "long_name": "ESS after reweighting", "units": "1"}),
         "stage_acceptance": ("stage", [st["acceptance"] for st in post.stages], {
-            "long_name": "Metropolis acceptance rate", "units": "1"}),
+            "long_name": "Metropolis-Hastings acceptance rate, all steps", "units": "1"}),
         "stage_moves": ("stage", [st["moves"] for st in post.stages], {
             "long_name": "Metropolis moves in the stage", "units": "1"}),
+        "stage_acceptance_walk": ("stage", [st["acceptance_walk"] for st in post.stages], {
+            "long_name": "acceptance rate of the random-walk steps", "units": "1"}),
+        "stage_acceptance_independent": ("stage", [st["acceptance_independent"]
+                                                   for st in post.stages], {
+            "long_name": "acceptance rate of the independent Student-t proposals",
+            "units": "1"}),
+        "stage_rank_correlation": ("stage", [st["rank_correlation"] for st in post.stages], {
+            "long_name": "largest rank correlation between the particles' positions (and log "
+                         "likelihoods) at the start and the end of the stage's moves",
+            "units": "1"}),
+        "stage_capped": ("stage", np.array([st["capped"] for st in post.stages], np.int8), {
+            "long_name": "1 where the stage's moves hit the safety cap before decorrelating",
+            "units": "1"}),
+        "stage_scale": ("stage", [st["scale"] for st in post.stages], {
+            "long_name": "proposal scale at the start of the stage (times the particles' "
+                         "covariance of normal scores)", "units": "1"}),
+        "stage_log_evidence_increment": ("stage", [st["log_evidence_increment"]
+                                                   for st in post.stages], {
+            "long_name": "log of the mean incremental weight of the stage (all particles)",
+            "units": "1"}),
+        "ess_last_reweighting": ((), post.stages[-1]["ess"], {
+            "long_name": "ESS of the last reweighting, before the final resampling and moves",
+            "units": "1"}),
+        "log_evidence": ((), post.log_evidence, {
+            "long_name": "log marginal likelihood of the observed gaps under the priors "
+                         "(densities per percentage point), SMC estimate", "units": "1"}),
+        "log_evidence_mcse": ((), post.log_evidence_mcse, {
+            "long_name": "Monte Carlo standard error of log_evidence (spread of the islands)",
+            "units": "1"}),
+        "island_log_evidence": ("island", post.island_log_evidence, {
+            "long_name": "log evidence estimated by each island of particles", "units": "1"}),
+        "particle_island": ("particle", post.island.astype(np.int32), {
+            "long_name": "island of the particle (resampled only within its island)",
+            "units": "1"}),
+        "posterior_quantile": (("parameter", "quantile"), post_quant, {
+            "long_name": "posterior quantiles of each parameter", "units": "1"}),
+        "mcse_quantile": (("parameter", "quantile"), mcse, {
+            "long_name": "Monte Carlo standard error of each posterior quantile (standard "
+                         "deviation of the islands' quantiles over sqrt(islands))",
+            "units": "1"}),
+        "mcse_median": ("parameter", mcse[:, QUANTILES.index(0.5)], {
+            "long_name": "Monte Carlo standard error of each posterior median", "units": "1"}),
     }
     for name in uncertain:
         data[name] = ("particle", post_values[name], {"long_name": f"{name}, posterior particle",
@@ -186,6 +285,10 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
                                                          "units": "1"}),
         "column": ("column", np.arange(priors.columns, dtype=np.int32), {
             "long_name": "design column", "units": "1"}),
+        "parameter": ("parameter", np.array(uncertain, dtype=str), {
+            "long_name": "uncertain parameter"}),
+        "island": ("island", np.arange(post.islands, dtype=np.int32), {
+            "long_name": "island of particles", "units": "1"}),
     }
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update({
@@ -198,5 +301,7 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
         "data": obs.source, "particles": s.particles, "ess_floor": s.ess_floor,
         "seed": s.seed, "method": "adaptive tempered SMC in the unit hypercube (engine."
                                   "calibration.smc), Normal noise with uncertain scale",
+        "islands": post.islands, "decorrelation": s.decorrelation, "max_moves": s.max_moves,
+        "mcmc_steps": s.mcmc_steps, "ess_fraction": s.ess_fraction,
     })
     return ds
