@@ -185,7 +185,7 @@ def test_installed_package_runs_meek_from_another_folder(tmp_path):
     runs = list((elsewhere / "outputs" / "fan").iterdir())
     assert len(runs) == 1 and (runs[0] / "fan.nc").exists() and (runs[0] / "report.html").exists()
     # the same command in the checkout: the same configuration, data and numbers
-    ref = run_cli(args, tmp_path / "checkout")
+    ref = run_main(args, tmp_path / "checkout")
     assert ref.returncode == 0, ref.stderr[-3000:]
     for name in ("fan.nc", "scenarios.nc"):
         with xr.open_dataset(runs[0] / name) as got, \
