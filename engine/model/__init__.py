@@ -5,7 +5,8 @@ a time grid; nothing here reads a config, touches a file or uses global random s
 handled as natural logarithms throughout: budgets up to 1e15 USD, 1e25 FLOP per dollar and
 100-year horizons would overflow or lose precision as plain powers.
 
-Modules: :mod:`.params` (the parameter record and its domain), :mod:`.paths` (log-compute paths
+Modules: :mod:`.registry` (every parameter, domain rule, outcome and series, declared once),
+:mod:`.params` (the parameter record and its domain), :mod:`.paths` (log-compute paths
 and policy levers), :mod:`.closed_forms` (gap, peak, inflection), :mod:`.governance` (years
 behind, thresholds), :mod:`.inference` (the fixed-price user), :mod:`.capability` (benchmark
 scores, token counts), :mod:`.searches` (numerical outcomes), :mod:`.scaling_laws` (published
