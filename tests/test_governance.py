@@ -208,6 +208,40 @@ def test_years_behind_vectorised_over_scenarios_and_times():
         np.testing.assert_array_equal(grid[i], model.years_behind(t, Params(**p)))
 
 
+# -------------------------------------------------------------------------- frontier spending
+
+
+def test_frontier_spend_is_the_budget_times_the_schedules_growth():
+    """B_s g_inv^min(t, ts) g_inv'^max(t - ts, 0) in 40 digits (mpmath), for schedules with and
+    without a switch, before and after t = 0, in the reference and the compiled kernel."""
+    import mpmath
+    from engine.model import kernel, outcomes
+    mpmath.mp.dps = 40
+    rng = np.random.default_rng(5)
+    t = np.array([-3.0, 0.0, 0.7, 2.5, 6.0, 11.0, 20.0])
+    ps = [random_params(rng, schedule=bool(i % 2), lever=("both", None)[i % 2])
+          for i in range(16)]
+    cols = Params(**{k: np.array([p[k] for p in ps]) for k in PAPER_D})
+    ker = kernel.evaluate(cols, t, outcomes.Options(horizons=(2.5, 20.0)),
+                          series=("frontier_spend_usd",))
+    for i, p in enumerate(ps):
+        def spend(x):
+            x, ts = mpmath.mpf(x), mpmath.mpf(p["switch_year"])
+            before = min(x, ts) if math.isfinite(p["switch_year"]) else x
+            after = max(x - ts, 0) if math.isfinite(p["switch_year"]) else 0
+            return float(mpmath.mpf(p["sota_budget_usd"]) * mpmath.mpf(p["g_inv"]) ** before
+                         * mpmath.mpf(p["g_inv_after"]) ** after)
+        want = np.array([spend(x) for x in t])
+        np.testing.assert_allclose(model.frontier_spend(t, Params(**p)), want, rtol=1e-13)
+        np.testing.assert_allclose(ker["frontier_spend_usd"][i], want, rtol=1e-13)
+        for h in (2.5, 20.0):
+            assert ker[f"frontier_spend_at_{h:g}y".replace(".", "p")][i] == pytest.approx(
+                spend(h), rel=1e-13)
+    # the authors' setting: $1,000 growing 5/1.4 a year
+    assert float(model.frontier_spend(3.0, PAPER)) == pytest.approx(1000.0 * (5 / 1.4) ** 3,
+                                                                     rel=1e-14)
+
+
 # -------------------------------------------------------------------------- matching and thresholds
 
 

@@ -16,14 +16,15 @@ compiled).
 
 from engine.model.capability import benchmark_score, score_of_compute, sprt_tokens
 from engine.model.closed_forms import loss, loss_gap, peak_gap, t_inflection, t_peak
-from engine.model.governance import (t_meek_crosses_threshold, t_meek_matches_frontier,
-                                     t_threshold_capability, years_behind)
+from engine.model.governance import (frontier_spend, t_meek_crosses_threshold,
+                                     t_meek_matches_frontier, t_threshold_capability,
+                                     years_behind)
 from engine.model.inference import inference_benchmark_gap, inference_gap, t_inference_catchup
 from engine.model.params import DOMAIN_REASONS, NAMES, PAPER, Params, check, domain_reason
 from engine.model.searches import benchmark_gap, benchmark_peak, t_below
 
 __all__ = ["DOMAIN_REASONS", "NAMES", "PAPER", "Params", "benchmark_gap", "benchmark_peak",
-           "benchmark_score", "check", "domain_reason", "inference_benchmark_gap",
+           "benchmark_score", "check", "frontier_spend", "domain_reason", "inference_benchmark_gap",
            "inference_gap", "loss", "loss_gap", "peak_gap", "score_of_compute", "sprt_tokens",
            "t_below", "t_inference_catchup", "t_inflection", "t_meek_crosses_threshold",
            "t_meek_matches_frontier", "t_peak", "t_threshold_capability", "years_behind"]

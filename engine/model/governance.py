@@ -64,6 +64,23 @@ def years_behind(t: ArrayLike, p: Params) -> Array:
     return np.where(domain_reason(p) == 0, out, np.nan)
 
 
+def frontier_spend(t: ArrayLike, p: Params) -> Array:
+    """USD the frontier spends on one training run at time t: its starting budget times the
+    investment schedule's growth, B_s g_inv^min(t, ts) g_inv'^max(t - ts, 0) (series).
+
+    Example
+    -------
+    >>> from engine.model.params import PAPER
+    >>> round(float(frontier_spend(2.0, PAPER.replace(sota_budget_usd=1e8))) / 1e9, 4)
+    1.2755
+    """
+    check(p)
+    paths = Paths(p)
+    with np.errstate(over="ignore"):
+        out = np.asarray(p.sota_budget_usd, dtype=float) * np.exp(paths.invest(t))
+    return np.where(domain_reason(p) == 0, out, np.nan)
+
+
 def t_meek_matches_frontier(p: Params) -> Array:
     """When the meek actor's effective compute reaches the frontier's compute at t = 0.
 

@@ -150,13 +150,14 @@ def _block(par: np.ndarray, par_rows: np.ndarray, ok: np.ndarray, t: np.ndarray,
         lbs = math.log(par[pr.sota_budget_usd, i])
         lf = math.log(par[pr.flop_per_usd, i])
         lp = math.log(par[pr.price_per_token_usd, i])
+        ki = 2.0 * (lh + lfi) + la if st.form == 0 else 2.0 * lfi
         sc = Scenario(
             alpha=par[pr.alpha, i], A=par[pr.A, i], L0=par[pr.L0, i], la=la, lh=lh,
             l1=math.log(par[pr.g_inv, i]), l2=math.log(par[pr.g_inv_after, i]),
             ts=par[pr.switch_year, i], e=par[pr.export_control_strength, i],
             lag=par[pr.diffusion_lag_years, i], cm0=lbm + lf, cs0=lbs + lf, lr0=lbs - lbm,
             ci0=2.0 * (lf + lp) + math.log(par[pr.inference_compute_multiplier, i]),
-            ki=2.0 * (lh + lfi) + la if st.form == 0 else 2.0 * lfi)
+            ki=ki, bs=par[pr.sota_budget_usd, i])
 
         if do_out:
             _outcomes(i, out, rows, sc, st, horizons, seg, x1, x2, tv, gv)

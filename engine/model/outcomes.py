@@ -153,6 +153,7 @@ def _outcomes(p: Params, t: Array, o: Options) -> dict[str, Array]:
     for h in np.asarray(o.horizons, dtype=float):
         values[horizon_name("gap", h)] = closed_forms.loss_gap(h, p)
         values[horizon_name("years_behind", h)] = governance.years_behind(h, p)
+        values[horizon_name("frontier_spend", h)] = governance.frontier_spend(h, p)
     return {k: np.asarray(values[k], dtype=float) for k in outcome_names(o)}
 
 
@@ -179,4 +180,6 @@ def _series(p: Params, t: Array, o: Options, names: Sequence[str]) -> dict[str, 
             tt, col, o.steps, o.inference)
     if "years_behind" in wanted:
         out["years_behind"] = governance.years_behind(tt, col)
+    if "frontier_spend_usd" in wanted:
+        out["frontier_spend_usd"] = governance.frontier_spend(tt, col)
     return {k: out[k] for k in SERIES if k in wanted}

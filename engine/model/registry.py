@@ -488,6 +488,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("gap", "1", "loss gap at year {h:g}", "loss", _NATS),
     Family("years_behind", YEARS, "years the meek actor trails the frontier at year {h:g}",
            "time"),
+    Family("frontier_spend", "1", "frontier's spending on one training run at year {h:g} (USD)",
+           "relative", {"display_units": "USD"}),
 )
 
 #: (scenario, t) series, in the order the kernel and the reference return them.
@@ -504,6 +506,10 @@ SERIES_TABLE: tuple[Output, ...] = (
            {"comment": "percentage points behind the frontier"}),
     Output("years_behind", YEARS, "years the meek actor trails the frontier", "time",
            {"comment": "tau with C_frontier(t - tau) = C_meek(t)"}),
+    Output("frontier_spend_usd", "1", "frontier's spending on one training run (USD)",
+           "relative", {"display_units": "USD",
+                        "comment": "sota_budget_usd g_inv^min(t, switch_year) "
+                                   "g_inv_after^max(t - switch_year, 0)"}),
 )
 
 #: Outcome names, in row order.
@@ -519,7 +525,7 @@ def outcome_rows(n_horizons: int) -> dict[str, int]:
     -------
     >>> rows = outcome_rows(3)
     >>> rows["t_peak"], rows["gap"], rows["years_behind"], output_width(3)
-    (0, 12, 15, 18)
+    (0, 12, 15, 21)
     """
     rows = {name: k for k, name in enumerate(OUTCOMES)}
     for f, fam in enumerate(FAMILIES):

@@ -60,6 +60,7 @@ class Scenario(NamedTuple):
     lr0: float     # ln R = ln(frontier budget / meek budget)
     ci0: float     # ln C_inf(0)
     ki: float      # d ln C_inf / dt
+    bs: float      # the frontier's budget at t = 0 (USD)
 
 
 class Settings(NamedTuple):

@@ -11,10 +11,11 @@ from numba import njit
 
 from engine.model.compiled.bundles import Scenario, Settings
 from engine.model.compiled.constants import _JIT
-from engine.model.compiled.elementary import _max
+from engine.model.compiled.elementary import _exp_s, _max
 from engine.model.compiled.paths import (
     _breakpoints,
     _gaps,
+    _invest,
     _lead,
     _lead_rate,
     _meek,
@@ -272,6 +273,8 @@ def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings
     # ---- horizons
     gap_row = rows.gap
     behind_row = rows.years_behind
+    spend_row = rows.frontier_spend
     for j in range(nh):
         out[gap_row + j, i] = gv[7 + j]
         out[behind_row + j, i] = _years_behind(horizons[j], sc)
+        out[spend_row + j, i] = sc.bs * _exp_s(_invest(horizons[j], sc))

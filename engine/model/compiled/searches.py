@@ -159,7 +159,7 @@ def _lane_get(lane: np.ndarray, l: int) -> Scenario:
                     l1=lane[_L_L1 * _W + l], l2=lane[_L_L2 * _W + l], ts=lane[_L_TS * _W + l],
                     e=lane[_L_E * _W + l], lag=lane[_L_LAG * _W + l],
                     cm0=lane[_L_CM0 * _W + l], cs0=lane[_L_CS0 * _W + l], lr0=nan, ci0=nan,
-                    ki=nan)
+                    ki=nan, bs=nan)
 
 
 @njit(**_INLINE)

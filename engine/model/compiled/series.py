@@ -14,6 +14,7 @@ from engine.model.compiled.paths import (
     _breakpoints,
     _frontier,
     _gaps,
+    _invest,
     _lead,
     _lead_rate,
     _meek,
@@ -206,3 +207,11 @@ def _series(si: int, ser: np.ndarray, slots: np.void, sc: Scenario, st: Settings
         row = ser[slots.years_behind, si]
         for k in range(nt):
             row[k] = _years_behind(t[k], sc)
+    if slots.frontier_spend_usd >= 0:  # governance.frontier_spend
+        row = ser[slots.frontier_spend_usd, si]
+        for k in range(nt):
+            x1[k] = _invest(t[k], sc)
+        _exp_array(x1, nt)
+        bs = sc.bs
+        for k in range(nt):
+            row[k] = bs * x1[k]
