@@ -394,6 +394,8 @@ CATALOGUE: list[Case] = [
          [kv("priors.flop_per_usd.high", "inf"), "finite"]),
     Case("prior-switch-year-negative", ["priors.switch_year.value=-1"],
          ["priors.switch_year", "-1"]),
+    Case("prior-meek-growth-shrinks", ["priors.meek_growth.value=0.9"],
+         ["priors.meek_growth", "0.9", ">= 1"]),
     Case("prior-price-zero", ["priors.price_per_token_usd.value=0"],
          ["priors.price_per_token_usd", "0"]),
     Case("prior-ci90-reversed", ["priors.g_inv.ci90=[3,2]"], ["priors.g_inv.ci90", "lo < hi"]),

@@ -40,7 +40,7 @@ T121 = np.linspace(0.0, 30.0, 121)
 
 
 def scenarios(n: int, seed: int, *, switch: bool = True, policy: str = "both",
-              invalid: float = 0.0, equal_budgets: float = 0.1) -> Params:
+              invalid: float = 0.0, equal_budgets: float = 0.1, growth: bool = True) -> Params:
     """Random parameter sets over and beyond the literature ranges."""
     rng = np.random.default_rng(seed)
 
@@ -76,6 +76,13 @@ def scenarios(n: int, seed: int, *, switch: bool = True, policy: str = "both",
         v["export_control_strength"] = np.where(bad & (kind == 4), 1.5,
                                                 v["export_control_strength"])
         v["L0"] = np.where(bad & (kind == 5), np.inf, v["L0"])
+    if growth:  # drawn last: the draws above are those of the fixed-budget scenarios
+        # half fixed budgets; of the growing ones a tenth exactly as fast as the frontier's
+        # budget, the others up to g_inv^1.6 (faster: the meek actor overtakes)
+        u = np.where(rng.random(n) < 0.1, 1.0, rng.uniform(0.05, 1.6, n))
+        v["meek_growth"] = np.where(rng.random(n) < 0.5, 1.0, v["g_inv"] ** u)
+        if invalid:  # a shrinking meek budget is outside the domain
+            v["meek_growth"] = np.where(rng.random(n) < invalid / 6, 0.8, v["meek_growth"])
     return Params(**v)
 
 
@@ -165,6 +172,7 @@ CASES = {
     "diffusion lag": dict(switch=False, policy="lag"),
     "everything": dict(switch=True, policy="both"),
     "invalid rows": dict(switch=True, policy="both", invalid=0.15),
+    "fixed meek budgets": dict(switch=True, policy="both", growth=False),
 }
 
 

@@ -38,6 +38,7 @@ RANGES: dict[str, tuple[float, float, tuple[float, ...]]] = {
     "g_inv": (0.5, 6.0, (1.0, 0.0)),
     "g_inf": (0.5, 20.0, (0.0, INF)),
     "meek_budget_usd": (1e2, 1e9, (0.0, -1.0, INF)),
+    "meek_growth": (0.2, 6.0, (1.0, 0.0, INF)),
     "sota_budget_usd": (1e2, 1e10, (0.0, INF)),
     "flop_per_usd": (1e16, 1e18, (0.0,)),
     "price_per_token_usd": (1e-9, 1e-6, (0.0, INF)),

@@ -155,7 +155,8 @@ def _block(par: np.ndarray, par_rows: np.ndarray, ok: np.ndarray, t: np.ndarray,
             alpha=par[pr.alpha, i], A=par[pr.A, i], L0=par[pr.L0, i], la=la, lh=lh,
             l1=math.log(par[pr.g_inv, i]), l2=math.log(par[pr.g_inv_after, i]),
             ts=par[pr.switch_year, i], e=par[pr.export_control_strength, i],
-            lag=par[pr.diffusion_lag_years, i], cm0=lbm + lf, cs0=lbs + lf, lr0=lbs - lbm,
+            lag=par[pr.diffusion_lag_years, i], lg=math.log(par[pr.meek_growth, i]),
+            cm0=lbm + lf, cs0=lbs + lf, lr0=lbs - lbm,
             ci0=2.0 * (lf + lp) + math.log(par[pr.inference_compute_multiplier, i]),
             ki=ki, bs=par[pr.sota_budget_usd, i])
 

@@ -123,7 +123,7 @@ def check(p: Params) -> None:
     >>> check(PAPER.replace(g_inv=0.9))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: g_inv=0.9 is outside the model's domain; allowed: > 1 (the frontier must ...)
+    ValueError: g_inv=0.9 is outside the model's domain; allowed: > 1 (the frontier's ...)
     """
     if not p.scalar:
         return

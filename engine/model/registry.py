@@ -97,6 +97,9 @@ YEAR_OR_NEVER = Bound(5, lambda x: ~np.isnan(x) & (x >= 0), "a number >= 0 or in
 FRACTION = Bound(6, lambda x: (x >= 0) & (x <= 1), "within [0, 1]")
 #: A finite number >= 0 (the diffusion lag).
 NONNEGATIVE = Bound(6, lambda x: np.isfinite(x) & (x >= 0), "a finite number >= 0")
+#: A finite growth factor >= 1 (the meek actor's budget growth).
+NOT_SHRINKING = Bound(9, lambda x: np.isfinite(x) & (x >= 1),
+                      "a finite number >= 1 (a meek budget that does not shrink)", monotone=+1)
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,19 @@ PARAMETERS: tuple[Parameter, ...] = (
               "actor L years late (0: no lag).",
               {"comment": "years by which new algorithms reach the meek actor late"},
               domain=NONNEGATIVE),
+    # meek_growth's domain, decided here once: >= 1 (a budget that never shrinks) and nothing
+    # more. It may equal or exceed g_inv: the lead s - m then shrinks (before the switch year,
+    # or after it wherever meek_growth > g_inv_after), the meek actor overtakes the frontier and
+    # the loss gap closes faster and turns negative. Where the lead does not grow before t = 0
+    # the gap grows without bound into the past, so t_peak and t_inflection are NaN there
+    # (peak_gap, the largest gap from t = 0 on, is still defined wherever the frontier leads
+    # from t = 0 on); equal budgets growing at equal rates give a gap of exactly 0.
+    Parameter("meek_growth", 1.0, "1", "meek actor's budget growth factor per year",
+              "Yearly growth of the meek actor's budget, B_m meek_growth^t (the paper's 1: a "
+              "fixed budget); >= 1, and it may exceed g_inv (the meek actor then overtakes).",
+              {"comment": "the meek actor's budget is meek_budget_usd meek_growth^t; it may "
+                          "outgrow the frontier's (the loss gap then turns negative)"},
+              domain=NOT_SHRINKING),
 )
 
 #: Parameter names in order.
@@ -254,7 +270,7 @@ RELATIONS: tuple[Rule, ...] = (
     Rule(2, "g_alg*g_hw", ("g_alg", "g_hw"), lambda v: v["g_alg"] * v["g_hw"] > 1,
          "> 1 (meek compute must grow)", (+1, +1), value=lambda v: v["g_alg"] * v["g_hw"]),
     Rule(3, "g_inv", ("g_inv",), lambda v: v["g_inv"] > 1,
-         "> 1 (the frontier must outgrow the meek model)", (+1,)),
+         "> 1 (the frontier's budget must grow)", (+1,)),
     Rule(4, "g_inv_after", ("g_inv_after", "g_inv"),
          lambda v: (v["g_inv_after"] >= 1) & (v["g_inv_after"] <= v["g_inv"]),
          "1 <= g_inv_after <= g_inv = {g_inv:g}", (0, +1)),
@@ -274,15 +290,16 @@ REASONS: dict[int, str] = {
     0: "valid",
     1: "a growth factor, budget, price, multiplier, alpha or A is not a finite positive number",
     2: "g_alg * g_hw <= 1: the meek model makes no progress",
-    3: "g_inv <= 1: the frontier does not outgrow the meek model",
+    3: "g_inv <= 1: the frontier's budget does not grow",
     4: "g_inv_after outside [1, g_inv]",
     5: "switch_year is NaN or negative",
     6: "export_control_strength outside [0, 1] or diffusion_lag_years not a finite number >= 0",
     7: "g_alg * g_hw**(1 - export_control_strength) <= 1: export controls stop meek progress",
     8: "L0 is not a finite number",
+    9: "meek_growth is not a finite number >= 1 (the meek actor's budget must not shrink)",
 }
 #: Which code a point breaking several rules gets: the first here (the most basic failure).
-PRECEDENCE: tuple[int, ...] = (1, 8, 2, 3, 4, 5, 6, 7)
+PRECEDENCE: tuple[int, ...] = (1, 8, 2, 3, 4, 5, 6, 7, 9)
 
 
 def _domain() -> tuple[Rule, ...]:

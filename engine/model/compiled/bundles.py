@@ -40,7 +40,8 @@ import numpy as np
 class Scenario(NamedTuple):
     """One scenario's values, as the compiled formulas use them (natural logs).
 
-    The paths (see :mod:`engine.model.paths`): meek m(t) = cm0 + la a(t) + lh h(t), frontier
+    The paths (see :mod:`engine.model.paths`): meek m(t) = cm0 + la a(t) + lh h(t) + lg t,
+    frontier
     s(t) = cs0 + (la + lh) t + l1 min(t, ts) + l2 max(t - ts, 0), their difference starting at
     lr0; inference i(t) = ci0 + ki t.
     """
@@ -55,6 +56,7 @@ class Scenario(NamedTuple):
     ts: float      # switch year (inf: never)
     e: float       # export control strength
     lag: float     # diffusion lag (years)
+    lg: float      # ln meek_growth: the meek budget's growth
     cm0: float     # ln C_m(0) = ln(meek budget * FLOP per USD)
     cs0: float     # ln C_s(0)
     lr0: float     # ln R = ln(frontier budget / meek budget)

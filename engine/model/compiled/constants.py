@@ -34,9 +34,10 @@ _W = 32  # scenarios whose golden-section searches run in lock step (vectorised 
 # rows of the lane table (a flat array, row k at [k * _W, (k + 1) * _W): constant offsets let
 # the vector loops over lanes go without run-time alias checks): the Scenario fields the paths
 # read (searches._lane_put, _lane_get), then the search's
-_NL = 23
-(_L_LA, _L_LH, _L_L1, _L_L2, _L_TS, _L_E, _L_LAG, _L_CM0, _L_CS0, _L_A, _L_B, _L_GRID_BEST,
- _L_GRID_T, _L_C, _L_D, _L_FC, _L_FD, _L_X, _L_LEFT, _L_CF, _L_CMK, _L_SF, _L_SM) = range(_NL)
+_NL = 24
+(_L_LA, _L_LH, _L_L1, _L_L2, _L_TS, _L_E, _L_LAG, _L_LG, _L_CM0, _L_CS0, _L_A, _L_B,
+ _L_GRID_BEST, _L_GRID_T, _L_C, _L_D, _L_FC, _L_FD, _L_X, _L_LEFT, _L_CF, _L_CMK, _L_SF,
+ _L_SM) = range(_NL)
 _STRIDE = 5      # the benchmark grid's search looks at every 5th point first
 _SLACK = 1e-9    # pp: an interval is dropped only if its bound is this far below the best
 

@@ -20,12 +20,19 @@ from engine.model.compiled.elementary import _exp_array, _expm1_array, _max, _mi
 # zeros), so a scenario's result never depends on its block.
 
 @njit(**_INLINE)
+def _meek_budget(t: float, sc: Scenario) -> float:
+    """b(t) = t lg: ln of the meek budget's growth since 0 (Paths.meek_budget; a signed zero
+    for a fixed budget, so adding it changes no bit of a nonzero sum)."""
+    return t * sc.lg
+
+
+@njit(**_INLINE)
 def _meek(t: float, sc: Scenario) -> float:
     """ln C_m(t) (Paths.meek)."""
     neg = t < 0.0
     alg = t if neg else _max(t - sc.lag, 0.0)
     hw = t if neg else (1.0 - sc.e) * t
-    return sc.cm0 + sc.la * alg + sc.lh * hw
+    return sc.cm0 + sc.la * alg + sc.lh * hw + _meek_budget(t, sc)
 
 
 @njit(**_INLINE)
@@ -40,7 +47,8 @@ def _lead(t: float, sc: Scenario) -> float:
     neg = t < 0.0
     alg = t if neg else _max(t - sc.lag, 0.0)
     hw = t if neg else (1.0 - sc.e) * t
-    return sc.lr0 + _invest(t, sc) + sc.la * (t - alg) + sc.lh * (t - hw)
+    return (sc.lr0 + (_invest(t, sc) - _meek_budget(t, sc)) + sc.la * (t - alg)
+            + sc.lh * (t - hw))
 
 
 @njit(**_INLINE)
@@ -54,13 +62,13 @@ def _meek_rate(t: float, sc: Scenario) -> float:
     """d ln C_m / dt just after t (Paths.meek_rate)."""
     alg = sc.la if (t < 0.0 or t >= sc.lag) else 0.0
     hw = sc.lh if t < 0.0 else (1.0 - sc.e) * sc.lh
-    return alg + hw
+    return alg + hw + sc.lg
 
 
 @njit(**_INLINE)
 def _lead_rate(t: float, sc: Scenario) -> float:
     """d(s - m)/dt just after t (Paths.lead_rate)."""
-    inv = sc.l1 if t < sc.ts else sc.l2
+    inv = (sc.l1 if t < sc.ts else sc.l2) - sc.lg
     late = t >= 0.0
     return inv + (sc.la if (late and t < sc.lag) else 0.0) + (sc.e * sc.lh if late else 0.0)
 
@@ -71,7 +79,7 @@ def _years_behind(t: float, sc: Scenario) -> float:
     neg = t < 0.0
     alg = t if neg else _max(t - sc.lag, 0.0)
     hw = t if neg else (1.0 - sc.e) * t
-    y = (-sc.lr0 + sc.la * alg + sc.lh * hw + sc.cs0) - sc.cs0
+    y = (-sc.lr0 + sc.la * alg + sc.lh * hw + _meek_budget(t, sc) + sc.cs0) - sc.cs0
     r1 = sc.la + sc.lh + sc.l1
     u = y / r1
     at_switch = (sc.ts if math.isfinite(sc.ts) else 0.0) * r1

@@ -11,7 +11,7 @@ from numba import njit
 
 from engine.model.compiled.bundles import Scenario, Settings
 from engine.model.compiled.constants import _JIT
-from engine.model.compiled.elementary import _exp_s, _max
+from engine.model.compiled.elementary import _exp_s, _max, _min
 from engine.model.compiled.paths import (
     _breakpoints,
     _gaps,
@@ -136,9 +136,11 @@ def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings
         if key > best_key0 or (key == -inf and best_key0 == -inf and g > best_g0):
             best_key0 = key
             best_g0 = g
-    peaked = best_key > -inf
+    # the gap grows without bound into the past (closed_forms._unbounded_past): no peak
+    unbounded = seg[0, 6] < 0.0 or (seg[0, 6] == 0.0 and seg[0, 4] > 0.0)
+    peaked = best_key > -inf and not unbounded
     out[rows.t_peak, i] = best_t if peaked else nan
-    pk = best_g0 if peaked else nan
+    pk = best_g0 if best_key0 > -inf else nan
     out[rows.peak_gap, i] = pk
 
     # ---- t_inflection
@@ -194,6 +196,17 @@ def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings
             if g > bg:
                 bt = hi
                 bg = g
+        if k == 0 and unbounded:  # searches._unbounded_start
+            r = seg[0, 6]
+            d0 = seg[0, 4]
+            flat = r == 0.0
+            d_ref = d0 if flat else _max(d0, 0.0) + 1.0 / alpha
+            t1 = seg[0, 2] if flat else _min(seg[0, 2] + (d_ref - d0) / r, seg[0, 2])
+            m2 = math.log(A * -math.expm1(-alpha * d_ref) / (2.0 * thr)) / alpha
+            t2 = seg[0, 2] + (m2 - seg[0, 3]) / seg[0, 5]
+            bt = _min(t1, t2)
+            if bt == bt:
+                bg = inf
         if bg > thr:
             if math.isfinite(hi):
                 end = hi
@@ -250,19 +263,21 @@ def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings
         out[rows.tokens_at_peak, i] = inf
 
     # ---- governance
-    r_lag = (1.0 - e) * lh
-    r_after = la + (1.0 - e) * lh
+    lg = sc.lg
+    r_lag = (1.0 - e) * lh + lg
+    r_after = la + (1.0 - e) * lh + lg
     during = lr0 / r_lag if r_lag > 0.0 else inf
     after = lag + (lr0 - r_lag * lag) / r_after
     ahead = during if during < lag else after
-    out[rows.t_meek_matches_frontier, i] = lr0 / (la + lh) if lr0 <= 0.0 else ahead
+    out[rows.t_meek_matches_frontier, i] = lr0 / (la + lh + lg) if lr0 <= 0.0 else ahead
     out[rows.t_threshold_capability, i] = (cs0 - log_flop) / la if la > 0.0 else nan
     need = log_flop - cm0
-    rate = (1.0 - e) * lh
+    rate = (1.0 - e) * lh + lg
     if need == 0.0:
         v = 0.0
     elif need < 0.0:
-        v = need / lh
+        base = lh + lg
+        v = need / base if base > 0.0 else nan
     elif rate > 0.0:
         v = need / rate
     else:

@@ -18,24 +18,25 @@ from engine.model.compiled.constants import (
     _L_B,
     _L_C,
     _L_CF,
+    _L_CM0,
     _L_CMK,
+    _L_CS0,
     _L_D,
+    _L_E,
     _L_FC,
     _L_FD,
     _L_GRID_BEST,
     _L_GRID_T,
-    _L_LEFT,
-    _L_CM0,
-    _L_CS0,
-    _L_E,
     _L_L1,
     _L_L2,
     _L_LA,
     _L_LAG,
+    _L_LEFT,
+    _L_LG,
     _L_LH,
-    _L_TS,
     _L_SF,
     _L_SM,
+    _L_TS,
     _L_X,
     _SLACK,
     _STRIDE,
@@ -73,8 +74,9 @@ def _grid_argmax(grid: np.ndarray, sc: Scenario, st: Settings, cb: np.ndarray, s
     """
     ng = st.ng
     la, lh, l1, l2, ts, e, lag = sc.la, sc.lh, sc.l1, sc.l2, sc.ts, sc.e, sc.lag
+    lg = sc.lg  # the meek budget's growth
     mono = st.steps > 0.0 and la + lh + l1 > 0.0 and (ts >= st.horizon or la + lh + l2 > 0.0) \
-        and (lag <= 0.0 or (1.0 - e) * lh >= 0.0) and la + (1.0 - e) * lh >= 0.0
+        and (lag <= 0.0 or (1.0 - e) * lh + lg >= 0.0) and la + (1.0 - e) * lh + lg >= 0.0
     p0 = iw[0]
     v0 = gw[0]
     s0 = gw[1]   # frontier scores, then meek scores, of the first points
@@ -145,6 +147,7 @@ def _lane_put(lane: np.ndarray, l: int, sc: Scenario) -> None:
     lane[_L_TS * _W + l] = sc.ts
     lane[_L_E * _W + l] = sc.e
     lane[_L_LAG * _W + l] = sc.lag
+    lane[_L_LG * _W + l] = sc.lg
     lane[_L_CM0 * _W + l] = sc.cm0
     lane[_L_CS0 * _W + l] = sc.cs0
 
@@ -157,7 +160,7 @@ def _lane_get(lane: np.ndarray, l: int) -> Scenario:
     nan = np.nan
     return Scenario(alpha=nan, A=nan, L0=nan, la=lane[_L_LA * _W + l], lh=lane[_L_LH * _W + l],
                     l1=lane[_L_L1 * _W + l], l2=lane[_L_L2 * _W + l], ts=lane[_L_TS * _W + l],
-                    e=lane[_L_E * _W + l], lag=lane[_L_LAG * _W + l],
+                    e=lane[_L_E * _W + l], lag=lane[_L_LAG * _W + l], lg=lane[_L_LG * _W + l],
                     cm0=lane[_L_CM0 * _W + l], cs0=lane[_L_CS0 * _W + l], lr0=nan, ci0=nan,
                     ki=nan, bs=nan)
 

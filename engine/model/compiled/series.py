@@ -79,7 +79,7 @@ def _gap_series(t: np.ndarray, row: np.ndarray, sc: Scenario, st: Settings, x1: 
     ex = wk[0]   # exp arguments: q^j (_B), Q^j (_B), anchors (na)
     em = wk[1]   # expm1 arguments: Q^j - 1 (_B), anchors (na)
     b0, b1, b2 = _breakpoints(sc)
-    sd = abs(sc.l1) + abs(sc.l2) + abs(sc.la) + abs(sc.lh)
+    sd = abs(sc.l1) + abs(sc.l2) + abs(sc.la) + abs(sc.lh) + abs(sc.lg)
     alr0 = abs(sc.lr0)
     nf = 0   # points to evaluate directly: at[:nf] (indices), tv[:nf] (times)
     # runs of points on one piece: [0, c0), [c0, c1), [c1, c2), [c2, nt)
