@@ -543,6 +543,32 @@ def test_meek_growth_peak_inflection_and_crossing_match_numerics(schedule, lever
         assert overtakes >= 3
 
 
+def test_t_inflection_where_the_meek_actor_loses_compute():
+    """FLOP per dollar falling 0.62x a year, mild export controls and a 2-year diffusion lag:
+    on [0, L) the meek actor's compute falls at a = (1 - e) ln g_hw + ln g_meek < 0 while the
+    frontier's grows, so the gap rises there, but less than to its earlier peak (t < 0). On
+    that piece G'' = alpha^2 A [a^2 e^{-alpha m} - (a + r)^2 e^{-alpha s}] turns positive where
+    alpha d = 2 ln((a + r)/(-a)), r = ln g_inv - ln g_meek + ln g_alg + e ln g_hw, d(0) = ln R.
+    (A parameter set found by searching for such a case.)"""
+    g_alg, g_hw, g_inv, g_meek, lag, e, big_r = 2.0, 0.62, 2.2, 1.1, 2.0, 0.22, 2.8e6
+    p = dict(PAPER_D, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv, meek_growth=g_meek,
+             diffusion_lag_years=lag, export_control_strength=e, sota_budget_usd=1e3 * big_r)
+    q = Params(**p)
+    la, lh, l1, lg = (math.log(x) for x in (g_alg, g_hw, g_inv, g_meek))
+    a, r = (1 - e) * lh + lg, l1 - lg + la + e * lh
+    assert a < 0
+    tp = float(model.t_peak(q))
+    assert tp < 0 and float(model.loss_gap(lag, q)) < float(model.loss_gap(tp, q))
+    ti = float(model.t_inflection(q))
+    assert 0.0 < ti < lag  # the curvature turns while the meek actor loses compute
+    assert ti == pytest.approx(numeric_inflection(p, tp), abs=5e-3)
+    root = (2 * math.log((a + r) / -a) / 0.154 - math.log(big_r)) / r
+    assert ti == pytest.approx(root, rel=1e-12)
+    from engine.model import kernel
+    out = kernel.evaluate(q.map(lambda v: np.array([v])), np.linspace(0.0, 20.0, 41))
+    assert float(out["t_inflection"][0]) == pytest.approx(root, rel=1e-12)
+
+
 @pytest.mark.parametrize("schedule,lever,growth", GROWTH_CASES, ids=GROWTH_IDS)
 def test_meek_growth_governance_matches_brentq(schedule, lever, growth):
     rng = np.random.default_rng(450 + GROWTH_CASES.index((schedule, lever, growth)))

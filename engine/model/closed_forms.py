@@ -12,7 +12,7 @@ has, on a piece where m grows at rate a and the lead d at rate r, the derivative
 where a + r > 0 (the frontier's compute always grows). For a > 0 and r > 0, G' = 0 where
 alpha d = ln(1 + r/a) (a maximum) and G'' = 0 where alpha d = 2 ln(1 + r/a). On such a piece d
 grows linearly, so each condition has one root, t0 + (k ln(1 + r/a)/alpha - d0)/r, k = 1, 2.
-A piece
+In general G'' > 0 exactly where alpha d > 2 ln((a + r)/|a|) (a != 0; never for a = 0). A piece
 where the meek actor's compute stands still or shrinks (a <= 0: during a diffusion lag, if
 g_hw^(1 - e) g_meek <= 1) has G' > 0, so no peak. A piece where the lead does not grow
 (r <= 0: a meek budget growing at least as fast as the frontier's, as meek_growth >= g_inv
@@ -198,10 +198,11 @@ def peak_gap(p: Params) -> Array:
 def t_inflection(p: Params) -> Array:
     """The gap's true inflection after its peak (second derivative turns positive); closed form.
 
-    On each piece after the peak the gap is convex where alpha d > 2 ln(1 + r/a) (a > 0); the
-    first time this holds is the root 2 ln(1 + r/a)/alpha = d of a piece where the lead grows
-    (r > 0), or a breakpoint at which the curvature jumps from concave to convex (then the
-    breakpoint is reported). Without a switch or policy:
+    On each piece after the peak the gap is convex where alpha d > c, c = 2 ln(1 + r/a) where
+    the meek actor's compute grows (a > 0), 2 ln((a + r)/(-a)) where it shrinks, and never
+    where it stands still; the first time this holds is the root c/alpha = d of a piece where
+    the lead grows (r > 0), or a breakpoint at which the curvature jumps from concave to convex
+    (then the breakpoint is reported). Without a switch or policy:
     t_peak + ln(ls/lm)/(alpha (ls - lm)). NaN where :func:`t_peak` is.
 
     Example
@@ -221,13 +222,20 @@ def t_inflection(p: Params) -> Array:
             start = np.maximum(seg.lo, tp)
             live = ~seg.empty & (start < seg.hi) & np.isnan(found)
             d_start = seg.d0 + seg.r * (start - seg.t0)
-            level = np.where(seg.a > 0, 2.0 * np.log1p(seg.r / seg.a), np.inf)
+            level = np.where(seg.a > 0, 2.0 * np.log1p(seg.r / seg.a),
+                             np.where((seg.a < 0) & (seg.a + seg.r > 0),
+                                      2.0 * np.log((seg.a + seg.r) / -seg.a), np.inf))
             convex_now = alpha * d_start > level
             # convex right at the start of a piece: the curvature jumped at the breakpoint (or
             # the peak itself is a corner)
             at_kink = live & convex_now
             found = np.where(at_kink, start, found)
             root = _critical(seg, alpha, 2)
+            # a shrinking meek actor (a < 0): the same root with its own level
+            shrink = seg.t0 + (level / alpha - seg.d0) / seg.r
+            shrink = np.where((seg.a < 0) & (seg.r > 0) & (seg.lo <= shrink) & (shrink < seg.hi),
+                              shrink, np.nan)
+            root = np.where(seg.a < 0, shrink, root)
             hit = live & ~at_kink & (root > tp)
             found = np.where(hit, root, found)
     return np.where(leads & (domain_reason(p) == 0), found, np.nan)

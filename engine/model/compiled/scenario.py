@@ -159,13 +159,22 @@ def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings
         a = seg[k, 5]
         r = seg[k, 6]
         d_start = d0 + r * (start - t0)
-        level = 2.0 * seg[k, 7] if a > 0.0 else inf
+        if a > 0.0:
+            level = 2.0 * seg[k, 7]
+        elif a < 0.0 and a + r > 0.0:  # a shrinking meek actor: convex beyond this level
+            level = 2.0 * math.log((a + r) / -a)
+        else:
+            level = inf
         if alpha * d_start > level:  # convex at the start of the piece: a kink
             found = start
         else:
             root = nan
             if a > 0.0 and r > 0.0:  # closed_forms._critical, order 2
                 root = t0 + (2.0 * seg[k, 7] / alpha - d0) / r
+                if not (lo <= root and root < hi):
+                    root = nan
+            elif a < 0.0 and r > 0.0:
+                root = t0 + (level / alpha - d0) / r
                 if not (lo <= root and root < hi):
                     root = nan
             if root > tp:
