@@ -603,6 +603,23 @@ def first_upward_root(f, lo, hi, n=400_001):
     return brentq(lambda t: float(f(t)), grid[up[0]], grid[up[0] + 1], xtol=1e-13)
 
 
+def test_meek_growth_faster_gap_stays_finite_over_centuries():
+    """A meek budget growing 20x a year against a frontier growing 1.01 x 1.1 x 1.01 a year:
+    within centuries C_m^-alpha underflows to 0 while the meek lead makes e^{-alpha (s - m)}
+    overflow; the gap is still A C_m^-alpha - A C_s^-alpha, here computed naively from ln C
+    (two exponentials subtracted, no overflow)."""
+    p = PAPER.replace(meek_growth=20.0, g_inv=1.01, g_alg=1.1, g_hw=1.01, alpha=0.3)
+    d = p.as_dict()
+    t = np.array([10.0, 300.0, 1000.0, 2000.0])
+    log_cs = math.log(1e20) + t * math.log(1.1 * 1.01 * 1.01)
+    ref = 1070.0 * np.exp(-0.3 * naive_log_cm(t, d)) - 1070.0 * np.exp(-0.3 * log_cs)
+    assert np.all(ref < 0) and np.exp(-0.3 * naive_log_cm(t, d))[-1] == 0
+    np.testing.assert_allclose(model.loss_gap(t, p), ref, rtol=1e-11)
+    from engine.model import kernel
+    out = kernel.evaluate(p.map(lambda v: np.array([v])), t, series=("loss_gap",))
+    np.testing.assert_allclose(out["loss_gap"][0], ref, rtol=1e-11)
+
+
 def test_meek_growth_ignores_the_frontiers_switch_year():
     """The meek budget grows 3x a year whatever the frontier does: its physical compute is
     1e20 (3 x 1.4)^t, crossing 1e23 at ln(1e3)/ln(4.2) with or without a switch at year 2; its

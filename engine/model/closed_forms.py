@@ -62,11 +62,22 @@ def loss_difference(log_c_behind: ArrayLike, lead: ArrayLike, A: ArrayLike,
                     alpha: ArrayLike) -> Array:
     """L(C_behind) - L(C_behind e^lead) = A C_behind^-alpha (1 - e^{-alpha lead}), stably.
 
-    L0 cancels; expm1 keeps full precision when the two computes are close.
+    L0 cancels; expm1 keeps full precision when the two computes are close. Where the lead is
+    so negative (the "behind" model far ahead, after centuries of a meek budget outgrowing the
+    frontier's) that C_behind^-alpha underflows to 0 while e^{-alpha lead} overflows, the same
+    difference is A C_ahead^-alpha expm1(alpha lead), C_ahead = C_behind e^lead.
     """
     alpha = np.asarray(alpha, dtype=float)
-    return (np.asarray(A) * np.exp(-alpha * np.asarray(log_c_behind, dtype=float))
-            * -np.expm1(-alpha * np.asarray(lead, dtype=float)))
+    log_c = np.asarray(log_c_behind, dtype=float)
+    lead = np.asarray(lead, dtype=float)
+    A = np.asarray(A)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = A * np.exp(-alpha * log_c) * -np.expm1(-alpha * lead)
+        far = np.isnan(out) & (lead < 0)
+        if np.any(far):
+            out = np.where(far, A * np.exp(-alpha * (log_c + lead)) * np.expm1(alpha * lead),
+                           out)
+    return out
 
 
 def gap_at(paths: Paths, t: ArrayLike, A: ArrayLike, alpha: ArrayLike) -> Array:

@@ -12,7 +12,14 @@ from numba import njit
 
 from engine.model.compiled.bundles import Scenario
 from engine.model.compiled.constants import _INLINE, _JIT
-from engine.model.compiled.elementary import _exp_array, _expm1_array, _max, _min
+from engine.model.compiled.elementary import (
+    _exp_array,
+    _exp_s,
+    _expm1_array,
+    _expm1_s,
+    _max,
+    _min,
+)
 
 # --------------------------------------------------------------------------- paths (Paths)
 # The reference picks formulas per block (any switch year, any policy lever in the block); the
@@ -115,3 +122,8 @@ def _gaps(tv: np.ndarray, n: int, gv: np.ndarray, x1: np.ndarray, x2: np.ndarray
     A = sc.A
     for k in range(n):
         gv[k] = A * x1[k] * -x2[k]
+    for k in range(n):  # 0 * inf: the meek model far ahead (closed_forms.loss_difference)
+        if gv[k] != gv[k]:
+            d = _lead(tv[k], sc)
+            if d < 0.0:
+                gv[k] = A * _exp_s(-alpha * (_meek(tv[k], sc) + d)) * _expm1_s(alpha * d)
