@@ -99,7 +99,8 @@ FRACTION = Bound(6, lambda x: (x >= 0) & (x <= 1), "within [0, 1]")
 NONNEGATIVE = Bound(6, lambda x: np.isfinite(x) & (x >= 0), "a finite number >= 0")
 #: A finite growth factor >= 1 (the meek actor's budget growth).
 NOT_SHRINKING = Bound(9, lambda x: np.isfinite(x) & (x >= 1),
-                      "a finite number >= 1 (a meek budget that does not shrink)", monotone=+1)
+                      "a finite number >= 1 (a meek budget that does not shrink)", monotone=+1,
+                      hint="truncate the prior with low: 1")
 
 
 @dataclass(frozen=True)
