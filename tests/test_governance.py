@@ -4,9 +4,11 @@ sigmoid consistency and the parameter record, each against an independent numeri
 References never come from engine.model: compute paths are the naive products C = C0 * growth**t
 with each policy lever written out from its definition,
 
-    C_m(t) = B_m f g_hw^h(t) g_alg^a(t),   h(t) = t (t < 0), (1 - e) t (t >= 0)
-                                           a(t) = t (t < 0), max(t - L, 0) (t >= 0)
+    C_m(t) = B_m f g_hw^h(t) g_alg^a(t) g_meek^t,   h(t) = t (t < 0), (1 - e) t (t >= 0)
+                                                  a(t) = t (t < 0), max(t - L, 0) (t >= 0)
     C_s(t) = B_s f (g_alg g_hw)^t g_inv^min(t, ts) g_inv'^max(t - ts, 0),
+
+(g_meek = meek_growth: the meek budget's yearly growth; the paper's g_meek = 1),
 
 and roots, maxima and inflections come from scipy (brentq, minimize_scalar), grids and
 second differences, or hand derivations stated next to each test.
@@ -32,21 +34,40 @@ PAPER_D = PAPER.as_dict()
 # ----------------------------------------------------------------------------- naive references
 
 
+def naive_meek_budget(t, p):
+    """The meek budget's growth factor since t = 0: g_meek^t (1 for the paper's fixed
+    budget)."""
+    return p.get("meek_growth", 1.0) ** np.asarray(t, dtype=float)
+
+
 def naive_cm(t, p):
-    """Meek effective compute with export controls e and diffusion lag L from their definitions."""
+    """Meek effective compute with export controls e, diffusion lag L and a growing budget
+    from their definitions."""
     t = np.asarray(t, dtype=float)
     e, lag = p["export_control_strength"], p["diffusion_lag_years"]
     hw_years = np.where(t < 0, t, (1.0 - e) * t)
     alg_years = np.where(t < 0, t, np.maximum(t - lag, 0.0))
     return (p["meek_budget_usd"] * p["flop_per_usd"] * p["g_hw"] ** hw_years
-            * p["g_alg"] ** alg_years)
+            * p["g_alg"] ** alg_years * naive_meek_budget(t, p))
+
+
+def naive_log_cm(t, p, physical=False):
+    """ln of naive_cm (or naive_cm_physical) term by term, for t where the products overflow."""
+    t = np.asarray(t, dtype=float)
+    e, lag = p["export_control_strength"], p["diffusion_lag_years"]
+    hw_years = np.where(t < 0, t, (1.0 - e) * t)
+    alg_years = np.where(t < 0, t, np.maximum(t - lag, 0.0))
+    out = (math.log(p["meek_budget_usd"]) + math.log(p["flop_per_usd"])
+           + hw_years * math.log(p["g_hw"]) + t * math.log(p.get("meek_growth", 1.0)))
+    return out if physical else out + alg_years * math.log(p["g_alg"])
 
 
 def naive_cm_physical(t, p):
     """Meek physical compute: budget times FLOP per dollar (export controls after t = 0)."""
     t = np.asarray(t, dtype=float)
     hw_years = np.where(t < 0, t, (1.0 - p["export_control_strength"]) * t)
-    return p["meek_budget_usd"] * p["flop_per_usd"] * p["g_hw"] ** hw_years
+    return (p["meek_budget_usd"] * p["flop_per_usd"] * p["g_hw"] ** hw_years
+            * naive_meek_budget(t, p))
 
 
 def naive_cs(t, p):
@@ -122,8 +143,10 @@ def naive_years_behind(t, p):
     return t - frontier_time_of(p, math.log(float(naive_cm(t, p))), t)
 
 
-def random_params(rng, schedule=False, lever=None):
-    """A parameter set (dict) spanning MODEL.md's literature ranges, with optional levers."""
+def random_params(rng, schedule=False, lever=None, growth=None):
+    """A parameter set (dict) spanning the literature ranges, with optional levers and a meek
+    budget that grows ("slower": g_inv^0.05 to g_inv^0.9 a year, often faster than g_inv' so
+    that it overtakes after the switch year; "faster": g_inv^1.05 to g_inv^1.6)."""
     p = dict(PAPER_D)
     p.update(
         alpha=rng.uniform(0.12, 0.2),
@@ -143,6 +166,10 @@ def random_params(rng, schedule=False, lever=None):
         p["export_control_strength"] = 1.0 if rng.random() < 0.2 else rng.uniform(0.0, 1.0)
     if lever in ("lag", "both"):
         p["diffusion_lag_years"] = rng.uniform(0.0, 8.0)
+    if growth == "slower":
+        p["meek_growth"] = p["g_inv"] ** rng.uniform(0.05, 0.9)
+    elif growth == "faster":
+        p["meek_growth"] = p["g_inv"] ** rng.uniform(1.05, 1.6)
     return p
 
 
@@ -206,6 +233,40 @@ def test_years_behind_vectorised_over_scenarios_and_times():
     assert grid.shape == (12, 7)
     for i, p in enumerate(ps):
         np.testing.assert_array_equal(grid[i], model.years_behind(t, Params(**p)))
+
+
+# -------------------------------------------------------------------------- frontier spending
+
+
+def test_frontier_spend_is_the_budget_times_the_schedules_growth():
+    """B_s g_inv^min(t, ts) g_inv'^max(t - ts, 0) in 40 digits (mpmath), for schedules with and
+    without a switch, before and after t = 0, in the reference and the compiled kernel."""
+    import mpmath
+    from engine.model import kernel, outcomes
+    mpmath.mp.dps = 40
+    rng = np.random.default_rng(5)
+    t = np.array([-3.0, 0.0, 0.7, 2.5, 6.0, 11.0, 20.0])
+    ps = [random_params(rng, schedule=bool(i % 2), lever=("both", None)[i % 2])
+          for i in range(16)]
+    cols = Params(**{k: np.array([p[k] for p in ps]) for k in PAPER_D})
+    ker = kernel.evaluate(cols, t, outcomes.Options(horizons=(2.5, 20.0)),
+                          series=("frontier_spend_usd",))
+    for i, p in enumerate(ps):
+        def spend(x):
+            x, ts = mpmath.mpf(x), mpmath.mpf(p["switch_year"])
+            before = min(x, ts) if math.isfinite(p["switch_year"]) else x
+            after = max(x - ts, 0) if math.isfinite(p["switch_year"]) else 0
+            return float(mpmath.mpf(p["sota_budget_usd"]) * mpmath.mpf(p["g_inv"]) ** before
+                         * mpmath.mpf(p["g_inv_after"]) ** after)
+        want = np.array([spend(x) for x in t])
+        np.testing.assert_allclose(model.frontier_spend(t, Params(**p)), want, rtol=1e-13)
+        np.testing.assert_allclose(ker["frontier_spend_usd"][i], want, rtol=1e-13)
+        for h in (2.5, 20.0):
+            assert ker[f"frontier_spend_at_{h:g}y".replace(".", "p")][i] == pytest.approx(
+                spend(h), rel=1e-13)
+    # the authors' setting: $1,000 growing 5/1.4 a year
+    assert float(model.frontier_spend(3.0, PAPER)) == pytest.approx(1000.0 * (5 / 1.4) ** 3,
+                                                                     rel=1e-14)
 
 
 # -------------------------------------------------------------------------- matching and thresholds
@@ -317,6 +378,274 @@ def test_t_meek_crosses_threshold_exactly_at_the_threshold_is_zero():
     # (g_hw = 1 is in the domain while g_alg g_hw > 1)
     assert float(model.t_meek_crosses_threshold(PAPER, 1e20)) == 0.0
     assert float(model.t_meek_crosses_threshold(PAPER.replace(g_hw=1.0), 1e20)) == 0.0
+
+
+# ----------------------------------------------------------------------------- a growing meek budget
+
+GROWTH_CASES = [(s, lever, g) for g in ("slower", "faster") for s in (False, True)
+                for lever in (None, "both")]
+GROWTH_IDS = [f"{g}{'+switch' if s else ''}{'+levers' if lever else ''}"
+              for s, lever, g in GROWTH_CASES]
+
+
+def numeric_peak_derivative_root(p, lo, hi, h=1e-4):
+    """t in [lo, hi] where the naive gap's central difference changes sign (brentq)."""
+    def slope(t):
+        return float(naive_gap(t + h, p) - naive_gap(t - h, p)) / (2 * h)
+    return brentq(slope, lo, hi, xtol=1e-12)
+
+
+def test_meek_growth_domain_is_at_least_one_and_may_exceed_g_inv():
+    """A shrinking meek budget is refused (code 9, the message names meek_growth); one growing
+    as fast as the frontier's or faster is a legal scenario."""
+    for bad in (0.9, 0.0, math.nan, math.inf):
+        q = PAPER.replace(meek_growth=bad)
+        assert int(model.domain_reason(q)) == 9
+        with pytest.raises(ValueError, match=r"meek_growth=.*>= 1"):
+            model.check(q)
+    for ok in (1.0, 5.0 / 1.4, 40.0):
+        q = PAPER.replace(meek_growth=ok)
+        assert int(model.domain_reason(q)) == 0
+        model.check(q)
+    assert "meek_growth" in model.DOMAIN_REASONS[9]
+
+
+def test_meek_growth_closed_forms_under_constant_rates():
+    """Hand derivation (no switch, no lever): the meek compute is B_m f (g_alg g_hw g_meek)^t,
+    so with lm = ln(g_alg g_hw g_meek), ls = ln(g_alg g_hw g_inv), R = C_s0/C_m0 the lead is
+    ln R + (ls - lm) t and G(t) = A C_m^-alpha (1 - e^{-alpha d}). G' = 0 where
+    e^{-alpha d} = lm/ls: t_peak = [ln(ls/lm) - alpha ln R] / (alpha (ls - lm)), the gap there
+    is A C_m^-alpha (ls - lm)/ls; G'' = 0 where alpha d = 2 ln(ls/lm) (t_peak + ln(ls/lm)/(alpha
+    (ls - lm))); m reaches s(0) at ln R / lm and tau(t) = (ln R + t (ls - lm)) / ls. The peak
+    formula itself is checked against brentq on a central difference of the naive gap."""
+    alpha = 0.154
+    for g_meek, budget in ((1.5, 1e3), (2.5, 1e5), (3.0, 3e3), (1.0, 1e4), (1.2, 1e2)):
+        p = PAPER.replace(meek_growth=g_meek, sota_budget_usd=budget)
+        lm, ls = math.log(2.8 * 1.4 * g_meek), math.log(2.8 * 5.0)
+        ln_r = math.log(budget / 1000.0)
+        tp = (math.log(ls / lm) - alpha * ln_r) / (alpha * (ls - lm))
+        assert tp == pytest.approx(numeric_peak_derivative_root(p.as_dict(), tp - 3, tp + 3),
+                                   abs=1e-6)
+        assert float(model.t_peak(p)) == pytest.approx(tp, rel=1e-12, abs=1e-13)
+        cm_peak = 1e20 * math.exp(lm * tp)
+        # from t = 0 on: the peak if it is ahead, else the gap at 0 (it only shrinks)
+        expect = (1070.0 * cm_peak ** -alpha * (ls - lm) / ls if tp >= 0 else
+                  1070.0 * 1e20 ** -alpha * (1 - (budget / 1000.0) ** -alpha))
+        assert float(model.peak_gap(p)) == pytest.approx(expect, rel=1e-11)
+        assert float(model.t_inflection(p)) == pytest.approx(
+            tp + math.log(ls / lm) / (alpha * (ls - lm)), rel=1e-12)
+        assert float(model.t_meek_matches_frontier(p)) == pytest.approx(ln_r / lm, abs=1e-13)
+        for t in (-2.0, 5.0, 30.0):
+            assert float(model.years_behind(t, p)) == pytest.approx(
+                (ln_r + t * (ls - lm)) / ls, rel=1e-12, abs=1e-13)
+    # the paper's figures are the special case g_meek = 1
+    assert float(model.t_peak(PAPER.replace(meek_growth=1.0))) == float(model.t_peak(PAPER))
+
+
+def test_meek_growth_equal_to_g_inv_with_equal_budgets_gives_no_gap():
+    """g_meek = g_inv, B_m = B_s: both actors buy the same compute every year, so the lead is
+    ln R + t ln(g_inv/g_meek) = 0 and the gap is 0 at every t; no peak, no crossing, the meek
+    actor matches the frontier's t = 0 compute at t = 0 and is 0 years behind throughout."""
+    g = 5.0 / 1.4
+    p = PAPER.replace(meek_growth=g)
+    assert p.g_inv == g and p.meek_budget_usd == p.sota_budget_usd
+    t = np.linspace(-10.0, 60.0, 141)
+    assert np.all(model.loss_gap(t, p) == 0.0)  # the lead is exactly 0: G = A C^-alpha * 0
+    # the scores come from two separately rounded ln C: equal to ~1e-14 pp
+    np.testing.assert_allclose(model.benchmark_gap(t, p), 0.0, atol=1e-10)
+    np.testing.assert_allclose(model.years_behind(t, p), 0.0, atol=1e-12)
+    for f in (model.t_peak, model.peak_gap, model.t_inflection):
+        assert math.isnan(float(f(p))), f.__name__
+    assert math.isnan(float(model.t_below(0.01, p)))
+    assert float(model.t_meek_matches_frontier(p)) == 0.0
+    from engine.model import kernel, outcomes
+    col = p.map(lambda v: np.array([v]))
+    grid = np.linspace(0.0, 30.0, 121)
+    for ev in (kernel.evaluate, outcomes.evaluate):
+        out = ev(col, grid, series=("loss_gap", "years_behind"))
+        assert np.all(out["loss_gap"] == 0.0), ev
+        np.testing.assert_allclose(out["years_behind"], 0.0, atol=1e-12)
+        for name in ("t_peak", "peak_gap", "t_inflection", "t_below_threshold",
+                     "tokens_at_peak"):
+            assert math.isnan(float(out[name][0])), (ev, name)
+        assert float(out["regulatory_window"][0]) == 0.0
+        assert abs(float(out["peak_benchmark_gap"][0])) < 1e-10
+
+
+def test_meek_growth_equal_to_g_inv_with_a_richer_frontier_keeps_a_constant_lead():
+    """g_meek = g_inv and R = 10: the lead stays ln R, so G(t) = A C_m(t)^-alpha (1 - R^-alpha)
+    falls from t = -inf on: it grows without bound into the past (no peak), is largest from
+    t = 0 on at t = 0, and falls below thr where A C_m^-alpha (1 - R^-alpha) = thr."""
+    g, alpha, big_r = 5.0 / 1.4, 0.154, 10.0
+    p = PAPER.replace(meek_growth=g, sota_budget_usd=1e4)
+    lm = math.log(2.8 * 1.4 * g)
+    t = np.linspace(-10.0, 30.0, 81)
+    ref = 1070.0 * (1e20 * (2.8 * 1.4 * g) ** t) ** -alpha * (1 - big_r ** -alpha)
+    np.testing.assert_allclose(model.loss_gap(t, p), ref, rtol=1e-12)
+    assert math.isnan(float(model.t_peak(p))) and math.isnan(float(model.t_inflection(p)))
+    assert float(model.peak_gap(p)) == pytest.approx(ref[20], rel=1e-13)  # t = 0
+    for thr in (0.01, 0.1, 5.0):  # 5 nats: the crossing lies before t = 0
+        expect = (math.log(1070.0 * (1 - big_r ** -alpha) / thr) / alpha - math.log(1e20)) / lm
+        assert float(model.t_below(thr, p)) == pytest.approx(expect, rel=1e-12, abs=1e-12)
+        assert brentq(lambda x, thr=thr: float(naive_gap(x, p.as_dict())) - thr,
+                      expect - 1, expect + 1) == pytest.approx(expect, abs=1e-9)
+
+
+@pytest.mark.parametrize("schedule,lever,growth", GROWTH_CASES, ids=GROWTH_IDS)
+def test_meek_growth_peak_inflection_and_crossing_match_numerics(schedule, lever, growth):
+    """Against the naive gap: t_peak and peak_gap (minimize_scalar on a grid's best point),
+    t_inflection (second differences), t_below (grid scan and brentq). A meek budget growing
+    faster than the frontier's (g_meek > g_inv) shrinks the lead before t = 0, where the gap
+    grows without bound into the past: no peak, no inflection after it; the largest gap from
+    t = 0 on and the crossing (before t = 0 if the gap is below the threshold at 0) remain."""
+    rng = np.random.default_rng(400 + GROWTH_CASES.index((schedule, lever, growth)))
+    overtakes = 0
+    for _ in range(15):
+        p = random_params(rng, schedule, lever, growth)
+        q = Params(**p)
+        assert int(model.domain_reason(q)) == 0, p
+        thr = 10 ** rng.uniform(-3, -0.5)
+        got_below = float(model.t_below(thr, q))
+        if growth == "faster":
+            # the lead falls at ln(g_meek/g_inv) a year before t = 0: the gap far in the past
+            # exceeds every value from t = -30 on
+            _, g_late = numeric_argmax(lambda t, p=p: naive_gap(t, p), -30.0, 60.0)
+            assert float(naive_gap(-40.0, p)) > g_late
+            for f in (model.t_peak, model.t_inflection):
+                assert math.isnan(float(f(q))), (f.__name__, p)
+            # gap(-60) > thr: the last downward crossing lies after -60
+            assert float(naive_gap(-60.0, p)) > thr
+            t_from, above = -60.0, True
+        else:
+            tp = float(model.t_peak(q))
+            t_num, g_num = numeric_argmax(lambda t, p=p: naive_gap(t, p), -40.0, 60.0)
+            if math.isnan(tp):  # growth stops with the frontier still behind
+                assert schedule and g_num < 0
+                continue
+            assert tp == pytest.approx(t_num, abs=1e-5), p
+            ti = float(model.t_inflection(q))
+            assert ti >= tp
+            assert ti == pytest.approx(numeric_inflection(p, tp), abs=5e-3), p
+            t_from, above = t_num, g_num > thr
+        overtakes += schedule and p["meek_growth"] > p["g_inv_after"]
+        _, g_future = numeric_argmax(lambda t, p=p: naive_gap(t, p), 0.0, 60.0)
+        pk = float(model.peak_gap(q))
+        if g_future > 0:
+            assert pk == pytest.approx(g_future, rel=1e-7), p
+        else:
+            assert math.isnan(pk), p
+        if not above:
+            assert math.isnan(got_below), (p, thr)
+        else:
+            assert got_below == pytest.approx(naive_last_crossing(p, thr, t_from), abs=1e-6), \
+                (p, thr)
+    if schedule:  # after the switch year the meek budget outgrew the frontier's in some
+        assert overtakes >= 3
+
+
+def test_t_inflection_where_the_meek_actor_loses_compute():
+    """FLOP per dollar falling 0.62x a year, mild export controls and a 2-year diffusion lag:
+    on [0, L) the meek actor's compute falls at a = (1 - e) ln g_hw + ln g_meek < 0 while the
+    frontier's grows, so the gap rises there, but less than to its earlier peak (t < 0). On
+    that piece G'' = alpha^2 A [a^2 e^{-alpha m} - (a + r)^2 e^{-alpha s}] turns positive where
+    alpha d = 2 ln((a + r)/(-a)), r = ln g_inv - ln g_meek + ln g_alg + e ln g_hw, d(0) = ln R.
+    (A parameter set found by searching for such a case.)"""
+    g_alg, g_hw, g_inv, g_meek, lag, e, big_r = 2.0, 0.62, 2.2, 1.1, 2.0, 0.22, 2.8e6
+    p = dict(PAPER_D, g_alg=g_alg, g_hw=g_hw, g_inv=g_inv, meek_growth=g_meek,
+             diffusion_lag_years=lag, export_control_strength=e, sota_budget_usd=1e3 * big_r)
+    q = Params(**p)
+    la, lh, l1, lg = (math.log(x) for x in (g_alg, g_hw, g_inv, g_meek))
+    a, r = (1 - e) * lh + lg, l1 - lg + la + e * lh
+    assert a < 0
+    tp = float(model.t_peak(q))
+    assert tp < 0 and float(model.loss_gap(lag, q)) < float(model.loss_gap(tp, q))
+    ti = float(model.t_inflection(q))
+    assert 0.0 < ti < lag  # the curvature turns while the meek actor loses compute
+    assert ti == pytest.approx(numeric_inflection(p, tp), abs=5e-3)
+    root = (2 * math.log((a + r) / -a) / 0.154 - math.log(big_r)) / r
+    assert ti == pytest.approx(root, rel=1e-12)
+    from engine.model import kernel
+    out = kernel.evaluate(q.map(lambda v: np.array([v])), np.linspace(0.0, 20.0, 41))
+    assert float(out["t_inflection"][0]) == pytest.approx(root, rel=1e-12)
+
+
+@pytest.mark.parametrize("schedule,lever,growth", GROWTH_CASES, ids=GROWTH_IDS)
+def test_meek_growth_governance_matches_brentq(schedule, lever, growth):
+    rng = np.random.default_rng(450 + GROWTH_CASES.index((schedule, lever, growth)))
+    times = np.array([-3.0, 0.0, 2.5, 11.0, 20.0])
+    for _ in range(15):
+        p = random_params(rng, schedule, lever, growth)
+        q = Params(**p)
+        got = model.years_behind(times, q)
+        for t, g in zip(times, got, strict=True):
+            assert float(g) == pytest.approx(naive_years_behind(float(t), p), abs=1e-9), (p, t)
+        target = math.log(float(naive_cs(0.0, p)))
+        ref = first_upward_root(lambda t, p=p, c=target: naive_log_cm(t, p) - c, -200.0, 200.0)
+        assert float(model.t_meek_matches_frontier(q)) == pytest.approx(ref, abs=1e-9), p
+        x = 10 ** rng.uniform(18, 26)
+        ref = first_upward_root(lambda t, p=p, x=x: naive_log_cm(t, p, physical=True)
+                                - math.log(x), -1e5, 1e5)
+        got = float(model.t_meek_crosses_threshold(q, x))
+        if math.isnan(ref):
+            assert math.isnan(got), (p, x)
+        else:
+            assert got == pytest.approx(ref, abs=1e-9), (p, x)
+
+
+def first_upward_root(f, lo, hi, n=400_001):
+    """The first t in [lo, hi] where f crosses 0 upwards (f(lo) < 0; NaN if f >= 0 all along
+    or never reaches 0): a grid scan (f vectorised), then brentq."""
+    grid = np.linspace(lo, hi, n)
+    values = f(grid)
+    up = np.nonzero((values[:-1] < 0) & (values[1:] >= 0))[0]
+    if values[0] >= 0 or not len(up):
+        return math.nan
+    return brentq(lambda t: float(f(t)), grid[up[0]], grid[up[0] + 1], xtol=1e-13)
+
+
+def test_meek_growth_faster_gap_stays_finite_over_centuries():
+    """A meek budget growing 20x a year against a frontier growing 1.01 x 1.1 x 1.01 a year:
+    within centuries C_m^-alpha underflows to 0 while the meek lead makes e^{-alpha (s - m)}
+    overflow; the gap is still A C_m^-alpha - A C_s^-alpha, here computed naively from ln C
+    (two exponentials subtracted, no overflow)."""
+    p = PAPER.replace(meek_growth=20.0, g_inv=1.01, g_alg=1.1, g_hw=1.01, alpha=0.3)
+    d = p.as_dict()
+    t = np.array([10.0, 300.0, 1000.0, 2000.0])
+    log_cs = math.log(1e20) + t * math.log(1.1 * 1.01 * 1.01)
+    ref = 1070.0 * np.exp(-0.3 * naive_log_cm(t, d)) - 1070.0 * np.exp(-0.3 * log_cs)
+    assert np.all(ref < 0) and np.exp(-0.3 * naive_log_cm(t, d))[-1] == 0
+    np.testing.assert_allclose(model.loss_gap(t, p), ref, rtol=1e-11)
+    from engine.model import kernel
+    out = kernel.evaluate(p.map(lambda v: np.array([v])), t, series=("loss_gap",))
+    np.testing.assert_allclose(out["loss_gap"][0], ref, rtol=1e-11)
+
+
+def test_meek_growth_ignores_the_frontiers_switch_year():
+    """The meek budget grows 3x a year whatever the frontier does: its physical compute is
+    1e20 (3 x 1.4)^t, crossing 1e23 at ln(1e3)/ln(4.2) with or without a switch at year 2; its
+    effective compute reaches a frontier 1e4 x ahead at ln(1e4)/ln(2.8 x 1.4 x 3)."""
+    for sched in ({}, {"switch_year": 2.0, "g_inv_after": 1.5}):
+        p = PAPER.replace(meek_growth=3.0, **sched)
+        assert float(model.t_meek_crosses_threshold(p, 1e23)) == pytest.approx(
+            math.log(1e3) / math.log(4.2), rel=1e-13)
+        far = p.replace(sota_budget_usd=1e7)
+        assert float(model.t_meek_matches_frontier(far)) == pytest.approx(
+            math.log(1e4) / math.log(2.8 * 1.4 * 3.0), rel=1e-13)
+
+
+def test_meek_growth_benchmark_peak_matches_a_fine_grid():
+    rng = np.random.default_rng(480)
+    for k in range(8):
+        p = random_params(rng, bool(k % 2), ("both", None)[k % 2], ("slower", "faster")[k // 4])
+        grid = np.linspace(0.0, 20.0, 200001)
+        lref = 1070.0 * naive_cm(grid, p) ** -0.154 + 1.7
+        sref = 1070.0 * naive_cs(grid, p) ** -0.154 + 1.7
+        gap = 100 * (naive_perf(sref) - naive_perf(lref))
+        i = int(np.argmax(gap))
+        peak, when = model.benchmark_peak(Params(**p), horizon=20.0, grid_points=401,
+                                          iterations=60)
+        assert float(peak) == pytest.approx(gap[i], abs=1e-6), p
+        assert float(when) == pytest.approx(grid[i], abs=2e-3), p
 
 
 # ----------------------------------------------------------------------------- policy levers
@@ -630,7 +959,7 @@ def test_paper_values_are_the_authors():
         "g_inf": 9.0, "meek_budget_usd": 1000.0, "sota_budget_usd": 1000.0,
         "flop_per_usd": 1e17, "price_per_token_usd": 1e-8, "switch_year": math.inf,
         "g_inv_after": 1.0, "export_control_strength": 0.0, "diffusion_lag_years": 0.0,
-        "inference_compute_multiplier": 1.0}
+        "inference_compute_multiplier": 1.0, "meek_growth": 1.0}
 
 
 def test_inference_compute_multiplier_shifts_the_catchup_by_its_log_over_the_slope():
@@ -731,7 +1060,7 @@ def test_invalid_array_entries_become_nan_with_reason_codes():
                 "benchmark_peak": lambda q: model.benchmark_peak(q, horizon=10.0)[0],
             }[name](scalar)
             assert float(values[i]) == pytest.approx(float(single), rel=1e-12), name
-    assert set(model.DOMAIN_REASONS) == set(range(9))
+    assert set(model.DOMAIN_REASONS) == set(range(10))
 
 
 # --------------------------------------------------------------------------- properties at extremes

@@ -4,17 +4,31 @@ With the meek and frontier paths piecewise linear in log compute (see :mod:`.pat
 
     G(t) = L(C_m) - L(C_s) = A e^{-alpha m(t)} (1 - e^{-alpha d(t)}),   d = s - m,
 
-has, on a piece where m grows at rate a > 0 and the lead d at rate r > 0, the derivatives
+has, on a piece where m grows at rate a and the lead d at rate r, the derivatives
 
     G'  = alpha A [(a + r) e^{-alpha s} - a e^{-alpha m}]
     G'' = alpha^2 A [a^2 e^{-alpha m} - (a + r)^2 e^{-alpha s}],
 
-so G' = 0 where alpha d = ln(1 + r/a) and G'' = 0 where alpha d = 2 ln(1 + r/a). On such a piece
-d grows linearly, so each condition has one root, t0 + (k ln(1 + r/a)/alpha - d0)/r, k = 1, 2.
-Without a switch year or policy there is one piece, and with lm = ln(g_alg g_hw),
-li = ln g_inv, ls = lm + li and R = C_s0/C_m0 this is the paper's
+where a + r > 0 (the frontier's compute always grows). For a > 0 and r > 0, G' = 0 where
+alpha d = ln(1 + r/a) (a maximum) and G'' = 0 where alpha d = 2 ln(1 + r/a). On such a piece d
+grows linearly, so each condition has one root, t0 + (k ln(1 + r/a)/alpha - d0)/r, k = 1, 2.
+In general G'' > 0 exactly where alpha d > 2 ln((a + r)/|a|) (a != 0; never for a = 0). A piece
+where the meek actor's compute stands still or shrinks (a <= 0: during a diffusion lag, if
+g_hw^(1 - e) g_meek <= 1) has G' > 0, so no peak. A piece where the lead does not grow
+(r <= 0: a meek budget growing at least as fast as the frontier's, as meek_growth >= g_inv
+without policy levers, or meek_growth >= g_inv_after after the switch year) has a > 0 and
+G' < 0 wherever the frontier leads (d > 0), so no peak either; if that is so before t = 0,
+the gap grows without bound into the past and has no largest value.
 
-    t_peak = [ln(ls/lm) - alpha ln R] / (alpha li),      t_inflection = t_peak + ln(ls/lm)/(alpha li).
+Without a switch year or policy there is one piece, and with lm = ln(g_alg g_hw g_meek)
+(g_meek = meek_growth, the paper's 1), ls = ln(g_alg g_hw g_inv) and R = C_s0/C_m0 this is the
+paper's, for ls > lm,
+
+    t_peak = [ln(ls/lm) - alpha ln R] / (alpha (ls - lm)),
+    t_inflection = t_peak + ln(ls/lm) / (alpha (ls - lm)),
+    gap(t_peak) = A C_m(t_peak)^-alpha (ls - lm) / ls,
+
+and for ls <= lm no peak (for ls = lm and R = 1 the gap is 0 at every t).
 
 Neither depends on A, L0, or (for R = 1) on C0. L0 cancels in G.
 
@@ -48,11 +62,22 @@ def loss_difference(log_c_behind: ArrayLike, lead: ArrayLike, A: ArrayLike,
                     alpha: ArrayLike) -> Array:
     """L(C_behind) - L(C_behind e^lead) = A C_behind^-alpha (1 - e^{-alpha lead}), stably.
 
-    L0 cancels; expm1 keeps full precision when the two computes are close.
+    L0 cancels; expm1 keeps full precision when the two computes are close. Where the lead is
+    so negative (the "behind" model far ahead, after centuries of a meek budget outgrowing the
+    frontier's) that C_behind^-alpha underflows to 0 while e^{-alpha lead} overflows, the same
+    difference is A C_ahead^-alpha expm1(alpha lead), C_ahead = C_behind e^lead.
     """
     alpha = np.asarray(alpha, dtype=float)
-    return (np.asarray(A) * np.exp(-alpha * np.asarray(log_c_behind, dtype=float))
-            * -np.expm1(-alpha * np.asarray(lead, dtype=float)))
+    log_c = np.asarray(log_c_behind, dtype=float)
+    lead = np.asarray(lead, dtype=float)
+    A = np.asarray(A)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = A * np.exp(-alpha * log_c) * -np.expm1(-alpha * lead)
+        far = np.isnan(out) & (lead < 0)
+        if np.any(far):
+            out = np.where(far, A * np.exp(-alpha * (log_c + lead)) * np.expm1(alpha * lead),
+                           out)
+    return out
 
 
 def gap_at(paths: Paths, t: ArrayLike, A: ArrayLike, alpha: ArrayLike) -> Array:
@@ -125,19 +150,30 @@ def _argmax(paths: Paths, p: Params, t_min: float = -np.inf) -> tuple[Array, Arr
     return best_t, best_g, best_key > -np.inf
 
 
+def _unbounded_past(paths: Paths) -> Array:
+    """Where the gap grows without bound as t -> -inf: the lead does not grow before t = 0 and
+    the frontier leads there (the meek actor's compute, at rate ln(g_alg g_hw g_meek) > 0, falls
+    without bound into the past, and with it C_m^-alpha)."""
+    first = next(paths.segments())  # (-inf, 0): no policy before t = 0
+    return (first.r < 0) | ((first.r == 0) & (first.d0 > 0))
+
+
 def t_peak(p: Params) -> Array:
     """Time (years) at which the loss gap is largest; closed form under every schedule and policy.
 
     The gap's largest value over the real line, found among each piece's critical point and the
     breakpoints (0, the end of the diffusion lag, the switch year). Without a switch or policy,
-    [ln(ls/lm) - alpha ln R] / (alpha li). Negative values mean the peak is already past.
+    [ln(ls/lm) - alpha ln R] / (alpha (ls - lm)), with lm = ln(g_alg g_hw meek_growth) and
+    ls = ln(g_alg g_hw g_inv). Negative values mean the peak is already past.
 
     Returns
     -------
     numpy.ndarray
-        Years from t = 0; NaN outside the domain and where the gap never turns positive with a
+        Years from t = 0; NaN outside the domain, where the gap never turns positive with a
         maximum (investment stops while the frontier is still behind: the gap creeps up to 0
-        for ever).
+        for ever) and where it has no largest value because it grows without bound into the
+        past (the meek budget grows at least as fast as the frontier's before t = 0,
+        meek_growth >= g_inv, with the frontier ahead).
 
     Example
     -------
@@ -146,16 +182,18 @@ def t_peak(p: Params) -> Array:
     3.359
     """
     check(p)
-    t, _, leads = _argmax(Paths(p), p)
-    return np.where(leads & (domain_reason(p) == 0), t, np.nan)
+    paths = Paths(p)
+    t, _, leads = _argmax(paths, p)
+    return np.where(leads & ~_unbounded_past(paths) & (domain_reason(p) == 0), t, np.nan)
 
 
 def peak_gap(p: Params) -> Array:
     """Largest loss gap (nats) from t = 0 on.
 
     Without a switch or policy the gap is unimodal, so this is the gap at max(t_peak, 0);
-    there gap(t_peak) = A C_m(t_peak)^-alpha ln g_inv / ln(g_alg g_hw g_inv). NaN where
-    :func:`t_peak` is.
+    there gap(t_peak) = A C_m(t_peak)^-alpha (ls - lm) / ls (:mod:`.closed_forms`' lm, ls).
+    Where the gap only shrinks from t = 0 on (meek_growth >= g_inv), it is the gap at t = 0.
+    NaN where the frontier leads at no time from t = 0 on.
 
     Example
     -------
@@ -164,19 +202,19 @@ def peak_gap(p: Params) -> Array:
     0.2118
     """
     check(p)
-    paths = Paths(p)
-    _, _, leads = _argmax(paths, p)
-    _, g, _ = _argmax(paths, p, t_min=0.0)
+    _, g, leads = _argmax(Paths(p), p, t_min=0.0)
     return np.where(leads & (domain_reason(p) == 0), g, np.nan)
 
 
 def t_inflection(p: Params) -> Array:
     """The gap's true inflection after its peak (second derivative turns positive); closed form.
 
-    On each piece after the peak the gap is convex where alpha d > 2 ln(1 + r/a); the first
-    time this holds is the root 2 ln(1 + r/a)/alpha = d of that piece, or a breakpoint at which
-    the curvature jumps from concave to convex (then the breakpoint is reported). Without a
-    switch or policy: t_peak + ln(ls/lm)/(alpha li).
+    On each piece after the peak the gap is convex where alpha d > c, c = 2 ln(1 + r/a) where
+    the meek actor's compute grows (a > 0), 2 ln((a + r)/(-a)) where it shrinks, and never
+    where it stands still; the first time this holds is the root c/alpha = d of a piece where
+    the lead grows (r > 0), or a breakpoint at which the curvature jumps from concave to convex
+    (then the breakpoint is reported). Without a switch or policy:
+    t_peak + ln(ls/lm)/(alpha (ls - lm)). NaN where :func:`t_peak` is.
 
     Example
     -------
@@ -188,19 +226,27 @@ def t_inflection(p: Params) -> Array:
     paths = Paths(p)
     alpha = np.asarray(p.alpha, dtype=float)
     tp, _, leads = _argmax(paths, p)
+    leads = leads & ~_unbounded_past(paths)
     found = np.full(np.broadcast(tp, alpha).shape, np.nan)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for seg in paths.segments():
             start = np.maximum(seg.lo, tp)
             live = ~seg.empty & (start < seg.hi) & np.isnan(found)
             d_start = seg.d0 + seg.r * (start - seg.t0)
-            level = np.where(seg.a > 0, 2.0 * np.log1p(seg.r / seg.a), np.inf)
+            level = np.where(seg.a > 0, 2.0 * np.log1p(seg.r / seg.a),
+                             np.where((seg.a < 0) & (seg.a + seg.r > 0),
+                                      2.0 * np.log((seg.a + seg.r) / -seg.a), np.inf))
             convex_now = alpha * d_start > level
             # convex right at the start of a piece: the curvature jumped at the breakpoint (or
             # the peak itself is a corner)
             at_kink = live & convex_now
             found = np.where(at_kink, start, found)
             root = _critical(seg, alpha, 2)
+            # a shrinking meek actor (a < 0): the same root with its own level
+            shrink = seg.t0 + (level / alpha - seg.d0) / seg.r
+            shrink = np.where((seg.a < 0) & (seg.r > 0) & (seg.lo <= shrink) & (shrink < seg.hi),
+                              shrink, np.nan)
+            root = np.where(seg.a < 0, shrink, root)
             hit = live & ~at_kink & (root > tp)
             found = np.where(hit, root, found)
     return np.where(leads & (domain_reason(p) == 0), found, np.nan)

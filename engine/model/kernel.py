@@ -51,12 +51,14 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 from numba import njit
 
+from engine.model import registry
 from engine.model.capability import sprt_numerator
 from engine.model.compiled.binning import (
     MAX_BINS,
@@ -66,30 +68,20 @@ from engine.model.compiled.binning import (
     nan_column,
     scale,
 )
+from engine.model.compiled.bundles import STAMP, Scenario, Settings, Workspace, layout
 from engine.model.compiled.constants import (
     _INFERENCE_FORMS,
     _JIT,
     _L_A,
     _L_B,
-    _L_CM0,
-    _L_CS0,
-    _L_E,
     _L_GRID_BEST,
     _L_GRID_T,
-    _L_L1,
-    _L_L2,
-    _L_LA,
-    _L_LAG,
-    _L_LH,
-    _L_TS,
     _NL,
-    _PARAMETERS,
-    _SERIES_ORDER,
     _W,
 )
 from engine.model.compiled.elementary import _max, _min
 from engine.model.compiled.scenario import _outcomes
-from engine.model.compiled.searches import _golden, _grid_argmax
+from engine.model.compiled.searches import _golden, _grid_argmax, _lane_put
 from engine.model.compiled.series import _B, _series
 from engine.model.outcomes import SERIES, Options, outcome_names
 from engine.model.params import NAMES, Array, Params, domain_reason
@@ -97,42 +89,48 @@ from engine.model.params import NAMES, Array, Params, domain_reason
 __all__ = ["evaluate"]
 
 
+@njit(inline="always", **_JIT)
+def _workspace(nt: int, ng: int, nh: int) -> Workspace:
+    """Scratch arrays for a block with nt time points, ng grid points and nh horizons (inlined
+    into :func:`_block`, whose ``Settings`` stamp keys the cache on the sizes' constants)."""
+    size = max(nt, ng, _W, 7 + nh)
+    return Workspace(seg=np.empty((4, 10)), x1=np.empty(size), x2=np.empty(size),
+                     tv=np.empty(size), gv=np.empty(size), cb=np.empty(2 * size + 8),
+                     sb=np.empty(2 * size + 8), wk=np.empty((2, size + 3 * _B)),
+                     at=np.empty(size, dtype=np.int64),
+                     gw=np.empty((3, 2 * ng)),              # the grid search's values
+                     iw=np.empty((2, ng), dtype=np.int64),  # and points
+                     lane=np.empty(_NL * _W), lane_i=np.zeros(_W, dtype=np.int64))
+
+
 @njit(**_JIT)
-def _block(par: np.ndarray, ok: np.ndarray, t: np.ndarray, dt_grid: float, grid: np.ndarray,
-           horizons: np.ndarray, form: int, thr: float, log_thr: float, log_flop: float, sn: float,
-           horizon: float, steps: float, isteps: int, iterations: int, flags: np.ndarray,
-           slots: np.ndarray, out: np.ndarray, ser: np.ndarray, hmap: np.ndarray,
+def _block(par: np.ndarray, par_rows: np.ndarray, ok: np.ndarray, t: np.ndarray,
+           grid: np.ndarray, horizons: np.ndarray, st: Settings, out: np.ndarray,
+           out_rows: np.ndarray, ser: np.ndarray, slots: np.ndarray, hmap: np.ndarray,
            hlo: np.ndarray, hsc: np.ndarray, hlog: np.ndarray, hist: np.ndarray,
            hcol: np.ndarray) -> None:
     """Every requested outcome and series of the block, scenario by scenario.
 
-    Series slot s with hmap[s] = h >= 0 is also counted into the fixed bins of hist[h]: each
-    row's columns go to hcol[h] as soon as it is computed, and are counted after the block.
-    ``ser`` holds a row per scenario, or (``ser.shape[1] == 1`` for a block of more than one)
-    one scratch row per series that every scenario overwrites.
+    ``par[par_rows[0].<name>, i]`` is parameter <name> of scenario i; ``out_rows[0]`` and
+    ``slots[0]`` give the rows of the outcomes in ``out`` and of the series in ``ser``
+    (:func:`.compiled.bundles.layout`, from the registry). Series slot s with hmap[s] = h >= 0
+    is also counted into the fixed bins of hist[h]: each row's columns go to hcol[h] as soon as
+    it is computed, and are counted after the block. ``ser`` holds a row per scenario, or
+    (``ser.shape[1] == 1`` for a block of more than one) one scratch row per series that every
+    scenario overwrites.
     """
     n = par.shape[1]
     scratch = ser.shape[1] != n
     hbins = hist.shape[2] - 5
-    nt = t.shape[0]
-    ng = grid.shape[0]
-    nh = horizons.shape[0]
+    nt = st.nt
+    ng = st.ng
+    horizon = st.horizon
     do_out = out.shape[0] > 0
     nan = np.nan
-    seg = np.empty((4, 10))
-    size = max(nt, ng, _W, 7 + nh)
-    x1 = np.empty(size)
-    x2 = np.empty(size)
-    tv = np.empty(size)
-    gv = np.empty(size)
-    cb = np.empty(2 * size + 8)
-    sb = np.empty(2 * size + 8)
-    wk = np.empty((2, size + 3 * _B))
-    at = np.empty(size, dtype=np.int64)
-    gw = np.empty((3, 2 * ng))              # the grid search's values
-    iw = np.empty((2, ng), dtype=np.int64)  # and points
-    lane = np.empty(_NL * _W)
-    lane_i = np.zeros(_W, dtype=np.int64)
+    seg, x1, x2, tv, gv, cb, sb, wk, at, gw, iw, lane, lane_i = _workspace(nt, ng, st.nh)
+    pr = par_rows[0]
+    rows = out_rows[0]
+    sl = slots[0]
     filled = 0
     for i in range(n):
         si = 0 if scratch else i
@@ -145,44 +143,30 @@ def _block(par: np.ndarray, ok: np.ndarray, t: np.ndarray, dt_grid: float, grid:
                 if hmap[s] >= 0:
                     nan_column(hbins, hcol[hmap[s], i])
             continue
-        alpha = par[0, i]
-        A = par[1, i]
-        L0 = par[2, i]
-        la = math.log(par[3, i])
-        lh = math.log(par[4, i])
-        l1 = math.log(par[5, i])
-        lfi = math.log(par[6, i])
-        lbm = math.log(par[7, i])
-        lbs = math.log(par[8, i])
-        lf = math.log(par[9, i])
-        lp = math.log(par[10, i])
-        ts = par[11, i]
-        l2 = math.log(par[12, i])
-        e = par[13, i]
-        lag = par[14, i]
-        cm0 = lbm + lf
-        cs0 = lbs + lf
-        lr0 = lbs - lbm
-        ci0 = 2.0 * (lf + lp) + math.log(par[15, i])
-        ki = 2.0 * (lh + lfi) + la if form == 0 else 2.0 * lfi
+        la = math.log(par[pr.g_alg, i])
+        lh = math.log(par[pr.g_hw, i])
+        lfi = math.log(par[pr.g_inf, i])
+        lbm = math.log(par[pr.meek_budget_usd, i])
+        lbs = math.log(par[pr.sota_budget_usd, i])
+        lf = math.log(par[pr.flop_per_usd, i])
+        lp = math.log(par[pr.price_per_token_usd, i])
+        ki = 2.0 * (lh + lfi) + la if st.form == 0 else 2.0 * lfi
+        sc = Scenario(
+            alpha=par[pr.alpha, i], A=par[pr.A, i], L0=par[pr.L0, i], la=la, lh=lh,
+            l1=math.log(par[pr.g_inv, i]), l2=math.log(par[pr.g_inv_after, i]),
+            ts=par[pr.switch_year, i], e=par[pr.export_control_strength, i],
+            lag=par[pr.diffusion_lag_years, i], lg=math.log(par[pr.meek_growth, i]),
+            cm0=lbm + lf, cs0=lbs + lf, lr0=lbs - lbm,
+            ci0=2.0 * (lf + lp) + math.log(par[pr.inference_compute_multiplier, i]),
+            ki=ki, bs=par[pr.sota_budget_usd, i])
 
         if do_out:
-            _outcomes(i, out, seg, alpha, A, la, lh, l1, l2, ts, e, lag, cm0, cs0, lr0, ci0, ki,
-                      horizons, nh, thr, log_thr, log_flop, sn, horizon, x1, x2, tv, gv)
+            _outcomes(i, out, rows, sc, st, horizons, seg, x1, x2, tv, gv)
             # benchmark peak: the grid here, the golden-section search in lanes of _W
-            idx, grid_best = _grid_argmax(grid, ng, horizon, cs0, cm0, la, lh, l1, l2, ts, e,
-                                          lag, steps, isteps, cb, sb, gw, iw)
+            idx, grid_best = _grid_argmax(grid, sc, st, cb, sb, gw, iw)
             dt = grid[1] - grid[0]
             f = filled
-            lane[_L_CS0 * _W + f] = cs0
-            lane[_L_CM0 * _W + f] = cm0
-            lane[_L_LA * _W + f] = la
-            lane[_L_LH * _W + f] = lh
-            lane[_L_L1 * _W + f] = l1
-            lane[_L_L2 * _W + f] = l2
-            lane[_L_TS * _W + f] = ts
-            lane[_L_E * _W + f] = e
-            lane[_L_LAG * _W + f] = lag
+            _lane_put(lane, f, sc)
             lane[_L_A * _W + f] = _min(_max(grid[idx] - dt, 0.0), horizon)
             lane[_L_B * _W + f] = _min(_max(grid[idx] + dt, 0.0), horizon)
             lane[_L_GRID_BEST * _W + f] = grid_best
@@ -190,12 +174,10 @@ def _block(par: np.ndarray, ok: np.ndarray, t: np.ndarray, dt_grid: float, grid:
             lane_i[f] = i
             filled += 1
             if filled == _W:
-                _golden(lane, lane_i, filled, iterations, steps, isteps, out)
+                _golden(lane, lane_i, filled, st, out, rows)
                 filled = 0
         if ser.shape[0] > 0:
-            _series(si, ser, flags, slots, t, nt, dt_grid, alpha, A, L0, la, lh, l1, l2, ts, e,
-                    lag, cm0, cs0, lr0, ci0, ki, sn, steps, isteps, x1, x2, cb, sb, tv, gv, wk,
-                    at)
+            _series(si, ser, sl, sc, st, t, x1, x2, cb, sb, tv, gv, wk, at)
             for s in range(ser.shape[0]):
                 h = hmap[s]
                 if h >= 0:
@@ -204,7 +186,7 @@ def _block(par: np.ndarray, ok: np.ndarray, t: np.ndarray, dt_grid: float, grid:
         for l in range(filled, _W):  # pad with copies of the first lane
             for k in range(_NL):
                 lane[k * _W + l] = lane[k * _W]
-        _golden(lane, lane_i, filled, iterations, steps, isteps, out)
+        _golden(lane, lane_i, filled, st, out, rows)
     for h in range(hist.shape[0]):
         count_columns(hcol[h], n, hist[h])
 
@@ -291,19 +273,17 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
     if {"loss_gap", "tokens_to_distinguish"} & wanted:
         sn = float(np.asarray(options.slowdown) * sprt_numerator(options.false_alarm,
                                                                  options.miss))
-    order = [s for s in _SERIES_ORDER if s in wanted]
-    flags = np.array([s in wanted for s in _SERIES_ORDER], dtype=np.bool_)
-    slots = np.array([order.index(s) if s in wanted else 0 for s in _SERIES_ORDER],
-                     dtype=np.int64)
+    order = [s for s in SERIES if s in wanted]
+    slots = _slots(tuple(order))
 
-    unknown = set(NAMES) - set(_PARAMETERS)
-    if unknown:
-        raise TypeError(f"the compiled kernel does not know parameter(s) {sorted(unknown)}")
-    par = np.empty((len(_PARAMETERS), n))
-    for k, name in enumerate(_PARAMETERS):
-        par[k] = getattr(q, name) if name in NAMES else 1.0
+    # input rows in the registry's order
+    par = np.empty((len(NAMES), n))
+    for k, name in enumerate(NAMES):
+        par[k] = getattr(q, name)
+    par_rows = _par_rows()
     horizons = np.asarray(options.horizons if outcomes else (), dtype=float).reshape(-1)
-    out = np.empty((len(names) and 12 + 2 * len(horizons), n))
+    out = np.empty((len(names) and registry.output_width(len(horizons)), n))
+    out_rows = _out_rows(len(horizons))
     # series only binned are computed into one scratch row each (they never leave the cache)
     ser = np.empty((len(order), n if (series or n <= 1) else 1, nt))
     hmap = np.array([binned.index(s) if s in binned else -1 for s in order], dtype=np.int64)
@@ -328,10 +308,12 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
     steps = float(options.steps)
     # whole step counts by repeated squaring, others (and 1) as the reference's power
     isteps = int(steps) if (1 <= steps <= 2**31 and steps == math.floor(steps)) else 0
-    _block(par, reason == 0, t_arr, _uniform_step(t_arr), grid, horizons,
-           _INFERENCE_FORMS[options.inference], thr, log_thr, log_flop, sn, horizon, steps,
-           isteps, int(options.benchmark_iterations), flags, slots, out, ser, hmap, hlo, hsc,
-           hlog, hist, hcol)
+    settings = Settings(nt=nt, ng=grid.shape[0], nh=horizons.shape[0], dt=_uniform_step(t_arr),
+                        horizon=horizon, thr=thr, log_thr=log_thr, log_flop=log_flop, sn=sn,
+                        steps=steps, isteps=isteps, iterations=int(options.benchmark_iterations),
+                        form=_INFERENCE_FORMS[options.inference], stamp=STAMP[0])
+    _block(par, par_rows, reason == 0, t_arr, grid, horizons, settings, out, out_rows, ser,
+           slots, hmap, hlo, hsc, hlog, hist, hcol)
 
     result: dict[str, Array] = {"domain_reason": reason}
     for k, name in enumerate(names):
@@ -340,6 +322,25 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
         if name in series:
             result[name] = ser[k]
     return result
+
+
+@functools.cache
+def _par_rows() -> np.ndarray:
+    """Row of each parameter in the kernel's input: the registry's order."""
+    return layout(NAMES, {name: k for k, name in enumerate(NAMES)})
+
+
+@functools.cache
+def _out_rows(n_horizons: int) -> np.ndarray:
+    """Row of each outcome (and first row of each family) in the kernel's output."""
+    rows = registry.outcome_rows(n_horizons)
+    return layout(tuple(rows), rows)
+
+
+@functools.cache
+def _slots(order: tuple[str, ...]) -> np.ndarray:
+    """Row of each requested series in the kernel's series array, -1 for the others."""
+    return layout(SERIES, {s: order.index(s) if s in order else -1 for s in SERIES})
 
 
 def _uniform_step(t: Array) -> float:

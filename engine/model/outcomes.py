@@ -12,17 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.model import capability, closed_forms, governance, inference, searches
+from engine.model import capability, closed_forms, governance, inference, registry, searches
 from engine.model.params import Array, Params, valid_or_paper
 from engine.model.paths import INFERENCE_SLOPES, Paths
+from engine.model.registry import horizon_name
 
-#: Per-scenario outcomes, in order; gap_at_<h>y and years_behind_at_<h>y follow per horizon.
-OUTCOMES = ("t_peak", "peak_gap", "t_inflection", "t_below_threshold", "regulatory_window",
-            "t_inference_catchup", "peak_benchmark_gap", "t_peak_benchmark", "tokens_at_peak",
-            "t_meek_matches_frontier", "t_threshold_capability", "t_meek_crosses_threshold")
-#: (scenario, t) series.
-SERIES = ("loss_meek", "loss_sota", "loss_gap", "inference_gap", "benchmark_gap",
-          "inference_benchmark_gap", "tokens_to_distinguish", "years_behind")
+#: Per-scenario outcomes, in order (:data:`.registry.OUTCOME_TABLE`); each family of
+#: :data:`.registry.FAMILIES` (gap_at_<h>y, years_behind_at_<h>y) follows per horizon.
+OUTCOMES = registry.OUTCOMES
+#: (scenario, t) series, in the order they are returned (:data:`.registry.SERIES_TABLE`).
+SERIES = registry.SERIES
+
+__all__ = ["OUTCOMES", "SERIES", "Options", "evaluate", "horizon_name", "outcome_names"]
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,9 @@ class Options:
                              ">= 2")
 
 
-def horizon_name(prefix: str, h: float) -> str:
-    """Variable name of an outcome at horizon h years, e.g. ``gap_at_10y``, ``gap_at_2p5y``."""
-    return f"{prefix}_at_{h:g}y".replace(".", "p")
-
-
 def outcome_names(options: Options) -> list[str]:
     """Names of the per-scenario outcomes :func:`evaluate` returns, in order."""
-    return (list(OUTCOMES) + [horizon_name("gap", h) for h in options.horizons]
-            + [horizon_name("years_behind", h) for h in options.horizons])
+    return registry.outcome_names(tuple(options.horizons))
 
 
 def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Sequence[str] = (),
@@ -155,12 +150,11 @@ def _outcomes(p: Params, t: Array, o: Options) -> dict[str, Array]:
         "t_meek_crosses_threshold": governance.t_meek_crosses_threshold(p, o.threshold_flop,
                                                                         horizon),
     }
-    hs = np.asarray(o.horizons, dtype=float)
-    for h in o.horizons:
-        values[horizon_name("gap", h)] = closed_forms.loss_gap(np.float64(h), p)
-    for h in hs:
-        values[horizon_name("years_behind", h)] = governance.years_behind(np.float64(h), p)
-    return {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    for h in np.asarray(o.horizons, dtype=float):
+        values[horizon_name("gap", h)] = closed_forms.loss_gap(h, p)
+        values[horizon_name("years_behind", h)] = governance.years_behind(h, p)
+        values[horizon_name("frontier_spend", h)] = governance.frontier_spend(h, p)
+    return {k: np.asarray(values[k], dtype=float) for k in outcome_names(o)}
 
 
 def _series(p: Params, t: Array, o: Options, names: Sequence[str]) -> dict[str, Array]:
@@ -186,4 +180,6 @@ def _series(p: Params, t: Array, o: Options, names: Sequence[str]) -> dict[str, 
             tt, col, o.steps, o.inference)
     if "years_behind" in wanted:
         out["years_behind"] = governance.years_behind(tt, col)
-    return {k: v for k, v in out.items() if k in wanted}
+    if "frontier_spend_usd" in wanted:
+        out["frontier_spend_usd"] = governance.frontier_spend(tt, col)
+    return {k: out[k] for k in SERIES if k in wanted}

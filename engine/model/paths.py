@@ -2,9 +2,12 @@
 
 All three are piecewise linear in t (natural logs of FLOP):
 
-    meek      m(t) = ln(B_m f) + ln g_alg * a(t) + ln g_hw * h(t)
+    meek      m(t) = ln(B_m f) + ln g_alg * a(t) + ln g_hw * h(t) + b(t)
     frontier  s(t) = ln(B_s f) + ln(g_alg g_hw) t + ln g_inv min(t, ts) + ln g_inv' max(t - ts, 0)
     inference i(t) = 2 ln(f p) + ln m + k t
+
+where b(t) = t ln g_meek is the growth of the meek actor's budget B_m g_meek^t (g_meek =
+meek_growth; the paper's fixed budget is g_meek = 1, b = 0),
 
 with f = FLOP per dollar, p = price per token, m the inference compute multiplier (C_inf = m c^2,
 the paper's m = 1), and the policy levers acting on the meek actor
@@ -78,11 +81,13 @@ class Paths:
         self.l1, self.l2 = np.log(q.g_inv), np.log(q.g_inv_after)
         self.ts = q.switch_year
         self.e, self.lag = q.export_control_strength, q.diffusion_lag_years
+        self.lg = np.log(q.meek_growth)  # ln g_meek: the meek budget's growth
         self.ci0 = 2.0 * (lf + np.log(q.price_per_token_usd)) + np.log(
             q.inference_compute_multiplier)
         self.ki = INFERENCE_SLOPES[inference](self.la, self.lh, np.log(q.g_inf))
         self.switches = bool(np.any(np.isfinite(self.ts)))
         self.policy = bool(np.any(self.e != 0) or np.any(self.lag != 0))
+        self.growth = bool(np.any(self.lg != 0))
 
     # ------------------------------------------------------------------------- paths
 
@@ -100,13 +105,19 @@ class Paths:
             return t
         return np.where(t < 0, t, (1.0 - self.e) * t)
 
+    def meek_budget(self, t: ArrayLike) -> Array:
+        """b(t) = t ln g_meek: ln of the meek budget's growth since t = 0."""
+        return np.asarray(t, dtype=float) * self.lg
+
     def meek(self, t: ArrayLike) -> Array:
         """ln C_m(t), effective training compute of the meek actor."""
-        return self.cm0 + self.la * self.alg_years(t) + self.lh * self.hw_years(t)
+        m = self.cm0 + self.la * self.alg_years(t) + self.lh * self.hw_years(t)
+        return m + self.meek_budget(t) if self.growth else m
 
     def meek_physical(self, t: ArrayLike) -> Array:
         """ln of the meek actor's physical compute: its budget at that year's FLOP per dollar."""
-        return self.cm0 + self.lh * self.hw_years(t)
+        m = self.cm0 + self.lh * self.hw_years(t)
+        return m + self.meek_budget(t) if self.growth else m
 
     def invest(self, t: ArrayLike) -> Array:
         """ln of the frontier budget's growth since t = 0."""
@@ -123,9 +134,10 @@ class Paths:
     def lead(self, t: ArrayLike) -> Array:
         """s(t) - m(t): the frontier's lead in ln compute, without cancellation."""
         t = np.asarray(t, dtype=float)
+        inv = self.invest(t) - self.meek_budget(t) if self.growth else self.invest(t)
         if not self.policy:
-            return self.lr0 + self.invest(t)
-        return (self.lr0 + self.invest(t) + self.la * (t - self.alg_years(t))
+            return self.lr0 + inv
+        return (self.lr0 + inv + self.la * (t - self.alg_years(t))
                 + self.lh * (t - self.hw_years(t)))
 
     def inference(self, t: ArrayLike) -> Array:
@@ -138,15 +150,19 @@ class Paths:
         """d ln C_m / dt just after t."""
         t = np.asarray(t, dtype=float)
         if not self.policy:
-            return np.broadcast_to(self.la + self.lh, np.broadcast(t, self.la).shape)
-        alg = np.where((t < 0) | (t >= self.lag), self.la, 0.0)
-        hw = np.where(t < 0, self.lh, (1.0 - self.e) * self.lh)
-        return alg + hw
+            rate = np.broadcast_to(self.la + self.lh, np.broadcast(t, self.la).shape)
+        else:
+            alg = np.where((t < 0) | (t >= self.lag), self.la, 0.0)
+            hw = np.where(t < 0, self.lh, (1.0 - self.e) * self.lh)
+            rate = alg + hw
+        return rate + self.lg if self.growth else rate
 
     def lead_rate(self, t: ArrayLike) -> Array:
         """d(s - m)/dt just after t, without cancellation."""
         t = np.asarray(t, dtype=float)
         inv = self.l1 if not self.switches else np.where(t < self.ts, self.l1, self.l2)
+        if self.growth:
+            inv = inv - self.lg
         if not self.policy:
             return np.broadcast_to(inv, np.broadcast(t, self.la, inv).shape)
         late = t >= 0

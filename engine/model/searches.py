@@ -15,19 +15,23 @@ from numpy.typing import ArrayLike
 from engine.model.capability import score_of_compute
 from engine.model.closed_forms import _critical, gap_at
 from engine.model.params import Array, Params, check, domain_reason
-from engine.model.paths import Paths
+from engine.model.paths import Paths, Segment
 
 
 def t_below(threshold: float, p: Params, *, horizon: float = math.inf,
             iterations: int = 60) -> Array:
     """The time from which the loss gap stays below ``threshold`` nats (after its last rise).
 
-    On each piece of the paths the gap rises to at most one maximum and then falls, and it
-    tends to 0 for ever, so the last downward crossing lies on the latest piece whose maximum
-    exceeds the threshold, between that maximum and the piece's end (or, on the last piece,
-    t_hi with A C_m(t_hi)^-alpha = threshold, since the gap is below A C_m^-alpha). A sum of two
-    exponentials has no closed-form root: Newton's method on ln gap, safeguarded by bisection
-    of the bracket, to a step below 1e-12 of |t| (at most ``iterations`` steps).
+    On each piece of the paths the gap, where positive, rises to at most one maximum and then
+    falls, and it tends to 0 for ever, so the last downward crossing lies on the latest piece
+    whose maximum exceeds the threshold, between that maximum and the piece's end (or, on the
+    last piece, t_hi with A C_m(t_hi)^-alpha = threshold, since the gap is below A C_m^-alpha).
+    Where the gap grows without bound into the past (the lead does not grow before t = 0, see
+    :mod:`.closed_forms`), the first piece has no maximum: there the bracket starts at a time
+    t_lo where a lower bound of the gap, A C_m^-alpha (1 - e^{-alpha d_ref}) with the lead at
+    least d_ref, is twice the threshold. A sum of two exponentials has no closed-form root:
+    Newton's method on ln gap, safeguarded by bisection of the bracket, to a step below 1e-12
+    of |t| (at most ``iterations`` steps).
 
     Returns
     -------
@@ -61,7 +65,8 @@ def _bracket(paths: Paths, A: Array, alpha: Array, thr: Array) -> tuple[Array, A
     shape = np.broadcast(segments[0].lo, A, alpha, thr).shape
     lo, hi = np.zeros(shape), np.ones(shape)
     found = np.zeros(shape, dtype=bool)
-    for seg in reversed(segments):
+    for k in range(len(segments) - 1, -1, -1):
+        seg = segments[k]
         crit = _critical(seg, alpha, 1)
         best_t = np.full(shape, np.nan)
         best_g = np.full(shape, -np.inf)
@@ -70,6 +75,10 @@ def _bracket(paths: Paths, A: Array, alpha: Array, thr: Array) -> tuple[Array, A
             g = gap_at(paths, c, A, alpha)
             better = np.isfinite(c) & (g > best_g)
             best_t, best_g = np.where(better, c, best_t), np.where(better, g, best_g)
+        if k == 0:  # the first piece (-inf, 0): does the gap grow without bound there?
+            t_lo = _unbounded_start(seg, A, alpha, thr)
+            up = np.isfinite(t_lo)
+            best_t, best_g = np.where(up, t_lo, best_t), np.where(up, np.inf, best_g)
         new = ~found & (best_g > thr)
         # last piece: A C_m(t)^-alpha = thr bounds the crossing (m grows at rate a there)
         t_hi = seg.t0 + (np.log(A / thr) / alpha - seg.m0) / seg.a
@@ -77,6 +86,21 @@ def _bracket(paths: Paths, A: Array, alpha: Array, thr: Array) -> tuple[Array, A
         lo, hi = np.where(new, best_t, lo), np.where(new, end, hi)
         found |= new
     return lo, hi, found
+
+
+def _unbounded_start(seg: Segment, A: Array, alpha: Array, thr: Array) -> Array:
+    """On the first piece (-inf, 0), where the gap grows without bound into the past (lead
+    rate r < 0, or r = 0 with the frontier ahead): a time t_lo <= 0 with gap(t_lo) > thr
+    (NaN elsewhere). For t <= t1 the lead is at least d_ref (d_ref = max(d0, 0) + 1/alpha,
+    or d0 itself if r = 0), so the gap is at least A e^{-alpha m(t)} (1 - e^{-alpha d_ref}),
+    which is 2 thr at t2; t_lo = min(t1, t2)."""
+    r, d0 = seg.r, seg.d0
+    flat = r == 0
+    d_ref = np.where(flat, d0, np.maximum(d0, 0.0) + 1.0 / alpha)
+    t1 = np.where(flat, seg.t0, np.minimum(seg.t0 + (d_ref - d0) / r, seg.t0))
+    m2 = np.log(A * -np.expm1(-alpha * d_ref) / (2.0 * thr)) / alpha
+    t2 = seg.t0 + (m2 - seg.m0) / seg.a
+    return np.where((r < 0) | (flat & (d0 > 0)), np.minimum(t1, t2), np.nan)
 
 
 def _newton(paths: Paths, A: Array, alpha: Array, log_thr: Array, lo: Array, hi: Array,

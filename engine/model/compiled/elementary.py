@@ -227,8 +227,10 @@ def _score1(c: float) -> float:
 
 
 @njit(**_JIT)
-def _scores(c: np.ndarray, s: np.ndarray, n: int, steps: float, isteps: int) -> None:
-    """s[:n] = benchmark_score(loss_ref(c[:n])) ** steps (vectorised).
+def _scores(c: np.ndarray, s: np.ndarray, n: int, steps: float, isteps: int,
+            stamp: np.void) -> None:
+    """s[:n] = benchmark_score(loss_ref(c[:n])) ** steps (vectorised; ``stamp``: see
+    :mod:`.bundles`).
 
     c and s need room for n rounded up to a multiple of 8: the vector loop then has no scalar
     remainder (c is padded with zeros, s gets their scores).

@@ -9,35 +9,36 @@ import math
 import numpy as np
 from numba import njit
 
-from engine.model.compiled.constants import (
-    _JIT,
-    _PEAK_GAP,
-    _T_BELOW,
-    _T_CROSS,
-    _T_INF,
-    _T_INFL,
-    _T_MATCH,
-    _T_PEAK,
-    _T_THR_CAP,
-    _TOKENS,
-    _WINDOW,
+from engine.model.compiled.bundles import Scenario, Settings
+from engine.model.compiled.constants import _JIT
+from engine.model.compiled.elementary import _exp_s, _max, _min
+from engine.model.compiled.paths import (
+    _breakpoints,
+    _gaps,
+    _invest,
+    _lead,
+    _lead_rate,
+    _meek,
+    _meek_rate,
+    _years_behind,
 )
-from engine.model.compiled.elementary import _max
-from engine.model.compiled.paths import _gaps, _lead, _lead_rate, _meek, _meek_rate, _years_behind
-from engine.model.compiled.searches import _breakpoints, _newton
+from engine.model.compiled.searches import _newton
 
 
 @njit(**_JIT)
-def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, la: float,
-              lh: float, l1: float, l2: float, ts: float, e: float, lag: float, cm0: float,
-              cs0: float, lr0: float, ci0: float, ki: float, horizons: np.ndarray, nh: int,
-              thr: float, log_thr: float, log_flop: float, sn: float, horizon: float,
-              x1: np.ndarray, x2: np.ndarray, tv: np.ndarray, gv: np.ndarray) -> None:
-    """Every outcome of scenario i but the benchmark peak."""
+def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings,
+              horizons: np.ndarray, seg: np.ndarray, x1: np.ndarray, x2: np.ndarray,
+              tv: np.ndarray, gv: np.ndarray) -> None:
+    """Every outcome of scenario i but the benchmark peak (``rows``: the output rows, a record
+    of :func:`.bundles.layout`)."""
     nan = np.nan
     inf = np.inf
+    alpha, A, la, lh, ts, e, lag = sc.alpha, sc.A, sc.la, sc.lh, sc.ts, sc.e, sc.lag
+    cm0, cs0, lr0, ci0, ki = sc.cm0, sc.cs0, sc.lr0, sc.ci0, sc.ki
+    nh = horizons.shape[0]
+    thr, log_flop, sn, horizon = st.thr, st.log_flop, st.sn, st.horizon
     # ---- pieces of the paths (Paths.breakpoints / Paths.segments)
-    b0, b1, b2 = _breakpoints(lag, ts)
+    b0, b1, b2 = _breakpoints(sc)
     # seg[k]: lo, hi, t0, m0, d0, a, r, log1p(r/a), critical root (order 1), gap at the root
     for k in range(4):
         lo = -inf if k == 0 else (b0 if k == 1 else (b1 if k == 2 else b2))
@@ -60,10 +61,10 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
         seg[k, 1] = hi
         seg[k, 2] = t0
         if lo < hi:
-            a = _meek_rate(inside, la, lh, e, lag)
-            r = _lead_rate(inside, la, lh, l1, l2, ts, e, lag)
-            seg[k, 3] = _meek(t0, cm0, la, lh, e, lag)
-            seg[k, 4] = _lead(t0, lr0, la, lh, l1, l2, ts, e, lag)
+            a = _meek_rate(inside, sc)
+            r = _lead_rate(inside, sc)
+            seg[k, 3] = _meek(t0, sc)
+            seg[k, 4] = _lead(t0, sc)
             seg[k, 5] = a
             seg[k, 6] = r
             if a > 0.0:
@@ -91,7 +92,7 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
     tv[6] = b2 if math.isfinite(b2) else nan
     for j in range(nh):
         tv[7 + j] = horizons[j]
-    _gaps(tv, 7 + nh, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
+    _gaps(tv, 7 + nh, gv, x1, x2, sc, st.stamp)
     for k in range(4):
         seg[k, 9] = gv[k] if seg[k, 8] == seg[k, 8] else nan
     gb0 = gv[4]
@@ -104,8 +105,8 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
     log_a = math.log(A)
     for k in range(7):
         c = tv[k]
-        if c == c and _lead(c, lr0, la, lh, l1, l2, ts, e, lag) > 0.0:
-            x1[k] = log_a - alpha * _meek(c, cm0, la, lh, e, lag) + math.log(-x2[k])
+        if c == c and _lead(c, sc) > 0.0:
+            x1[k] = log_a - alpha * _meek(c, sc) + math.log(-x2[k])
         else:
             x1[k] = -inf
     best_t = nan
@@ -135,10 +136,12 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
         if key > best_key0 or (key == -inf and best_key0 == -inf and g > best_g0):
             best_key0 = key
             best_g0 = g
-    peaked = best_key > -inf
-    out[_T_PEAK, i] = best_t if peaked else nan
-    pk = best_g0 if peaked else nan
-    out[_PEAK_GAP, i] = pk
+    # the gap grows without bound into the past (closed_forms._unbounded_past): no peak
+    unbounded = seg[0, 6] < 0.0 or (seg[0, 6] == 0.0 and seg[0, 4] > 0.0)
+    peaked = best_key > -inf and not unbounded
+    out[rows.t_peak, i] = best_t if peaked else nan
+    pk = best_g0 if best_key0 > -inf else nan
+    out[rows.peak_gap, i] = pk
 
     # ---- t_inflection
     found = nan
@@ -156,7 +159,12 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
         a = seg[k, 5]
         r = seg[k, 6]
         d_start = d0 + r * (start - t0)
-        level = 2.0 * seg[k, 7] if a > 0.0 else inf
+        if a > 0.0:
+            level = 2.0 * seg[k, 7]
+        elif a < 0.0 and a + r > 0.0:  # a shrinking meek actor: convex beyond this level
+            level = 2.0 * math.log((a + r) / -a)
+        else:
+            level = inf
         if alpha * d_start > level:  # convex at the start of the piece: a kink
             found = start
         else:
@@ -165,9 +173,13 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
                 root = t0 + (2.0 * seg[k, 7] / alpha - d0) / r
                 if not (lo <= root and root < hi):
                     root = nan
+            elif a < 0.0 and r > 0.0:
+                root = t0 + (level / alpha - d0) / r
+                if not (lo <= root and root < hi):
+                    root = nan
             if root > tp:
                 found = root
-    out[_T_INFL, i] = found if peaked else nan
+    out[rows.t_inflection, i] = found if peaked else nan
 
     # ---- t_below (searches._bracket: the latest piece whose maximum exceeds thr)
     blo = 0.0
@@ -193,6 +205,17 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
             if g > bg:
                 bt = hi
                 bg = g
+        if k == 0 and unbounded:  # searches._unbounded_start
+            r = seg[0, 6]
+            d0 = seg[0, 4]
+            flat = r == 0.0
+            d_ref = d0 if flat else _max(d0, 0.0) + 1.0 / alpha
+            t1 = seg[0, 2] if flat else _min(seg[0, 2] + (d_ref - d0) / r, seg[0, 2])
+            m2 = math.log(A * -math.expm1(-alpha * d_ref) / (2.0 * thr)) / alpha
+            t2 = seg[0, 2] + (m2 - seg[0, 3]) / seg[0, 5]
+            bt = _min(t1, t2)
+            if bt == bt:
+                bg = inf
         if bg > thr:
             if math.isfinite(hi):
                 end = hi
@@ -205,21 +228,21 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
             break
     x = nan
     if bfound:
-        x = _newton(bhi, blo, bhi, A, alpha, log_thr, cm0, lr0, la, lh, l1, l2, ts, e, lag)
+        x = _newton(bhi, blo, bhi, sc, st)
     below_ever = x if (bfound and x <= inf) else nan
-    out[_T_BELOW, i] = x if (bfound and x <= horizon) else nan
+    out[rows.t_below_threshold, i] = x if (bfound and x <= horizon) else nan
     if below_ever != below_ever:
-        out[_WINDOW, i] = 0.0
+        out[rows.regulatory_window, i] = 0.0
     elif below_ever <= horizon:
-        out[_WINDOW, i] = _max(below_ever, 0.0)
+        out[rows.regulatory_window, i] = _max(below_ever, 0.0)
     else:
-        out[_WINDOW, i] = nan
+        out[rows.regulatory_window, i] = nan
 
     # ---- t_inference_catchup
     d0 = ci0 - cs0
     base = ki - la - lh
-    k1 = base - l1
-    k2 = base - l2
+    k1 = base - sc.l1
+    k2 = base - sc.l2
     root1 = -d0 / k1
     if math.isfinite(ts):
         d_ts = d0 + k1 * ts
@@ -238,38 +261,44 @@ def _outcomes(i: int, out: np.ndarray, seg: np.ndarray, alpha: float, A: float, 
         v = 0.0
     else:
         v = nan
-    out[_T_INF, i] = v
+    out[rows.t_inference_catchup, i] = v
 
     # ---- tokens at the peak (capability.sprt_tokens)
     if pk > 0.0:
-        out[_TOKENS, i] = sn / pk
+        out[rows.tokens_at_peak, i] = sn / pk
     elif pk != pk:
-        out[_TOKENS, i] = nan
+        out[rows.tokens_at_peak, i] = nan
     else:
-        out[_TOKENS, i] = inf
+        out[rows.tokens_at_peak, i] = inf
 
     # ---- governance
-    r_lag = (1.0 - e) * lh
-    r_after = la + (1.0 - e) * lh
+    lg = sc.lg
+    r_lag = (1.0 - e) * lh + lg
+    r_after = la + (1.0 - e) * lh + lg
     during = lr0 / r_lag if r_lag > 0.0 else inf
     after = lag + (lr0 - r_lag * lag) / r_after
     ahead = during if during < lag else after
-    out[_T_MATCH, i] = lr0 / (la + lh) if lr0 <= 0.0 else ahead
-    out[_T_THR_CAP, i] = (cs0 - log_flop) / la if la > 0.0 else nan
+    out[rows.t_meek_matches_frontier, i] = lr0 / (la + lh + lg) if lr0 <= 0.0 else ahead
+    out[rows.t_threshold_capability, i] = (cs0 - log_flop) / la if la > 0.0 else nan
     need = log_flop - cm0
-    rate = (1.0 - e) * lh
+    rate = (1.0 - e) * lh + lg
     if need == 0.0:
         v = 0.0
     elif need < 0.0:
-        v = need / lh
+        base = lh + lg
+        v = need / base if base > 0.0 else nan
     elif rate > 0.0:
         v = need / rate
     else:
         v = inf
-    out[_T_CROSS, i] = v if (math.isfinite(v) and v <= horizon) else nan  # inf: never
+    # inf: never
+    out[rows.t_meek_crosses_threshold, i] = v if (math.isfinite(v) and v <= horizon) else nan
 
     # ---- horizons
+    gap_row = rows.gap
+    behind_row = rows.years_behind
+    spend_row = rows.frontier_spend
     for j in range(nh):
-        h = horizons[j]
-        out[12 + j, i] = gv[7 + j]
-        out[12 + nh + j, i] = _years_behind(h, cs0, lr0, la, lh, l1, l2, ts, e, lag)
+        out[gap_row + j, i] = gv[7 + j]
+        out[behind_row + j, i] = _years_behind(horizons[j], sc)
+        out[spend_row + j, i] = sc.bs * _exp_s(_invest(horizons[j], sc))

@@ -1,6 +1,5 @@
 """Numeric searches of the compiled kernel: the benchmark peak's grid and lock-step golden-section
-search, the breakpoints of the paths and the safeguarded Newton of t_below (the reference:
-:mod:`engine.model.searches`).
+search and the safeguarded Newton of t_below (the reference: :mod:`engine.model.searches`).
 """
 
 from __future__ import annotations
@@ -10,9 +9,8 @@ import math
 import numpy as np
 from numba import njit
 
+from engine.model.compiled.bundles import Scenario, Settings
 from engine.model.compiled.constants import (
-    _B_PEAK,
-    _B_WHEN,
     _INLINE,
     _INVPHI,
     _JIT,
@@ -34,6 +32,7 @@ from engine.model.compiled.constants import (
     _L_LA,
     _L_LAG,
     _L_LEFT,
+    _L_LG,
     _L_LH,
     _L_SF,
     _L_SM,
@@ -47,26 +46,23 @@ from engine.model.compiled.elementary import _exp_s, _expm1_s, _max, _scores
 from engine.model.compiled.paths import _frontier, _lead, _lead_rate, _meek, _meek_rate
 
 
-@njit(**_JIT)
-def _grid_gaps(grid: np.ndarray, pts: np.ndarray, n: int, cs0: float, cm0: float, la: float,
-               lh: float, l1: float, l2: float, ts: float, e: float, lag: float, steps: float,
-               isteps: int, cb: np.ndarray, sb: np.ndarray, vals: np.ndarray) -> np.ndarray:
+@njit(**_INLINE)
+def _grid_gaps(grid: np.ndarray, pts: np.ndarray, n: int, vals: np.ndarray, cb: np.ndarray,
+               sb: np.ndarray, sc: Scenario, st: Settings) -> np.ndarray:
     """vals[:n] = benchmark gap at grid[pts[:n]] (searches._bench), vectorised."""
     for k in range(n):
         x = grid[pts[k]]
-        cb[k] = _frontier(x, cs0, la, lh, l1, l2, ts)
-        cb[n + k] = _meek(x, cm0, la, lh, e, lag)
-    _scores(cb, sb, 2 * n, steps, isteps)
+        cb[k] = _frontier(x, sc)
+        cb[n + k] = _meek(x, sc)
+    _scores(cb, sb, 2 * n, st.steps, st.isteps, st.stamp)
     for k in range(n):
         vals[k] = 100.0 * (sb[k] - sb[n + k])
     return sb
 
 
 @njit(**_JIT)
-def _grid_argmax(grid: np.ndarray, ng: int, horizon: float, cs0: float, cm0: float, la: float,
-                 lh: float, l1: float, l2: float, ts: float, e: float, lag: float, steps: float,
-                 isteps: int, cb: np.ndarray, sb: np.ndarray, gw: np.ndarray,
-                 iw: np.ndarray) -> tuple[int, float]:
+def _grid_argmax(grid: np.ndarray, sc: Scenario, st: Settings, cb: np.ndarray, sb: np.ndarray,
+                 gw: np.ndarray, iw: np.ndarray) -> tuple[int, float]:
     """(first index of the largest benchmark gap on the grid, that gap), as the reference's
     np.argmax over every grid point (NaN counting as -inf), with fewer points evaluated.
 
@@ -76,8 +72,11 @@ def _grid_argmax(grid: np.ndarray, ng: int, horizon: float, cs0: float, cm0: flo
     rounding): a point left out lies below the maximum, so the first maximiser is the
     reference's. Every point where the paths may fall or a value is NaN.
     """
-    mono = steps > 0.0 and la + lh + l1 > 0.0 and (ts >= horizon or la + lh + l2 > 0.0) \
-        and (lag <= 0.0 or (1.0 - e) * lh >= 0.0) and la + (1.0 - e) * lh >= 0.0
+    ng = st.ng
+    la, lh, l1, l2, ts, e, lag = sc.la, sc.lh, sc.l1, sc.l2, sc.ts, sc.e, sc.lag
+    lg = sc.lg  # the meek budget's growth
+    mono = st.steps > 0.0 and la + lh + l1 > 0.0 and (ts >= st.horizon or la + lh + l2 > 0.0) \
+        and (lag <= 0.0 or (1.0 - e) * lh + lg >= 0.0) and la + (1.0 - e) * lh + lg >= 0.0
     p0 = iw[0]
     v0 = gw[0]
     s0 = gw[1]   # frontier scores, then meek scores, of the first points
@@ -93,8 +92,7 @@ def _grid_argmax(grid: np.ndarray, ng: int, horizon: float, cs0: float, cm0: flo
         if p0[n0 - 1] != ng - 1:
             p0[n0] = ng - 1
             n0 += 1
-        _grid_gaps(grid, p0, n0, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb, sb,
-                   v0)
+        _grid_gaps(grid, p0, n0, v0, cb, sb, sc, st)
         for k in range(2 * n0):
             s0[k] = sb[k]
         for k in range(n0):
@@ -110,8 +108,7 @@ def _grid_argmax(grid: np.ndarray, ng: int, horizon: float, cs0: float, cm0: flo
                         p1[n1] = j
                         n1 += 1
             if n1:
-                _grid_gaps(grid, p1, n1, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps,
-                           cb, sb, v1)
+                _grid_gaps(grid, p1, n1, v1, cb, sb, sc, st)
                 for k in range(n1):
                     v = v1[k]
                     mono = mono and v == v
@@ -121,8 +118,7 @@ def _grid_argmax(grid: np.ndarray, ng: int, horizon: float, cs0: float, cm0: flo
         n1 = 0
         for j in range(ng):
             p0[j] = j
-        _grid_gaps(grid, p0, ng, cs0, cm0, la, lh, l1, l2, ts, e, lag, steps, isteps, cb, sb,
-                   v0)
+        _grid_gaps(grid, p0, ng, v0, cb, sb, sc, st)
         best = -np.inf
         for k in range(ng):
             if v0[k] > best:
@@ -141,42 +137,73 @@ def _grid_argmax(grid: np.ndarray, ng: int, horizon: float, cs0: float, cm0: flo
     return idx, best
 
 
-@njit(**_JIT)
+@njit(**_INLINE)
+def _lane_put(lane: np.ndarray, l: int, sc: Scenario) -> None:
+    """Store the path values of sc in lane l (the rows _L_<FIELD> of the lane table)."""
+    lane[_L_LA * _W + l] = sc.la
+    lane[_L_LH * _W + l] = sc.lh
+    lane[_L_L1 * _W + l] = sc.l1
+    lane[_L_L2 * _W + l] = sc.l2
+    lane[_L_TS * _W + l] = sc.ts
+    lane[_L_E * _W + l] = sc.e
+    lane[_L_LAG * _W + l] = sc.lag
+    lane[_L_LG * _W + l] = sc.lg
+    lane[_L_CM0 * _W + l] = sc.cm0
+    lane[_L_CS0 * _W + l] = sc.cs0
+
+
+@njit(**_INLINE)
+def _lane_get(lane: np.ndarray, l: int) -> Scenario:
+    """The Scenario of lane l as far as the paths need it (the other fields NaN: a helper that
+    came to need one would give NaN, never a stale number). Only the rows the paths read are
+    loaded: the vector loops over lanes run faster than with every field."""
+    nan = np.nan
+    return Scenario(alpha=nan, A=nan, L0=nan, la=lane[_L_LA * _W + l], lh=lane[_L_LH * _W + l],
+                    l1=lane[_L_L1 * _W + l], l2=lane[_L_L2 * _W + l], ts=lane[_L_TS * _W + l],
+                    e=lane[_L_E * _W + l], lag=lane[_L_LAG * _W + l], lg=lane[_L_LG * _W + l],
+                    cm0=lane[_L_CM0 * _W + l], cs0=lane[_L_CS0 * _W + l], lr0=nan, ci0=nan,
+                    ki=nan, bs=nan)
+
+
+@njit(**_INLINE)
 def _lane_paths(lane: np.ndarray, xrow: int) -> None:
     """Score inputs (rows _L_CF, _L_CMK) of every lane at its x (row xrow): ln C_s, ln C_m."""
     for l in range(_W):
         x = lane[xrow * _W + l]
-        lane[_L_CF * _W + l] = _frontier(x, lane[_L_CS0 * _W + l], lane[_L_LA * _W + l],
-                                         lane[_L_LH * _W + l], lane[_L_L1 * _W + l],
-                                         lane[_L_L2 * _W + l], lane[_L_TS * _W + l])
-        lane[_L_CMK * _W + l] = _meek(x, lane[_L_CM0 * _W + l], lane[_L_LA * _W + l],
-                                      lane[_L_LH * _W + l], lane[_L_E * _W + l],
-                                      lane[_L_LAG * _W + l])
+        sc = _lane_get(lane, l)
+        lane[_L_CF * _W + l] = _frontier(x, sc)
+        lane[_L_CMK * _W + l] = _meek(x, sc)
 
 
 @njit(**_JIT)
-def _golden(lane: np.ndarray, lane_i: np.ndarray, filled: int, iterations: int, steps: float,
-            isteps: int, out: np.ndarray) -> None:
-    """searches.benchmark_peak's golden-section refinement for _W scenarios in lock step."""
+def _golden(lane: np.ndarray, lane_i: np.ndarray, filled: int, st: Settings, out: np.ndarray,
+            rows: np.void) -> None:
+    """searches.benchmark_peak's golden-section refinement for _W scenarios in lock step
+    (``rows``: the output rows, a record of :func:`.bundles.layout`)."""
     cin = lane[_L_CF * _W:(_L_CF + 2) * _W]     # score inputs, frontier then meek
     sout = lane[_L_SF * _W:(_L_SF + 2) * _W]    # their scores
     A_, B_, C_, D_ = _L_A * _W, _L_B * _W, _L_C * _W, _L_D * _W
     FC, FD, X, LEFT = _L_FC * _W, _L_FD * _W, _L_X * _W, _L_LEFT * _W
     SF, SM = _L_SF * _W, _L_SM * _W
+    peak_row = rows.peak_benchmark_gap
+    when_row = rows.t_peak_benchmark
+    steps = st.steps
+    isteps = st.isteps
+    stamp = st.stamp
     for l in range(_W):
         a = lane[A_ + l]
         b = lane[B_ + l]
         lane[C_ + l] = b - _INVPHI * (b - a)
         lane[D_ + l] = a + _INVPHI * (b - a)
     _lane_paths(lane, _L_C)
-    _scores(cin, sout, 2 * _W, steps, isteps)
+    _scores(cin, sout, 2 * _W, steps, isteps, stamp)
     for l in range(_W):
         lane[FC + l] = 100.0 * (lane[SF + l] - lane[SM + l])
     _lane_paths(lane, _L_D)
-    _scores(cin, sout, 2 * _W, steps, isteps)
+    _scores(cin, sout, 2 * _W, steps, isteps, stamp)
     for l in range(_W):
         lane[FD + l] = 100.0 * (lane[SF + l] - lane[SM + l])
-    for _ in range(iterations):
+    for _ in range(st.iterations):
         for l in range(_W):
             lt = lane[FC + l] >= lane[FD + l]  # the maximum lies in [a, d]: d becomes b
             bl = lane[D_ + l] if lt else lane[B_ + l]
@@ -186,7 +213,7 @@ def _golden(lane: np.ndarray, lane_i: np.ndarray, filled: int, iterations: int, 
             lane[B_ + l] = bl
             lane[LEFT + l] = 1.0 if lt else 0.0
         _lane_paths(lane, _L_X)
-        _scores(cin, sout, 2 * _W, steps, isteps)
+        _scores(cin, sout, 2 * _W, steps, isteps, stamp)
         for l in range(_W):
             lt = lane[LEFT + l] != 0.0
             f = 100.0 * (lane[SF + l] - lane[SM + l])
@@ -202,48 +229,35 @@ def _golden(lane: np.ndarray, lane_i: np.ndarray, filled: int, iterations: int, 
     for l in range(_W):
         lane[X + l] = 0.5 * (lane[A_ + l] + lane[B_ + l])
     _lane_paths(lane, _L_X)
-    _scores(cin, sout, 2 * _W, steps, isteps)
+    _scores(cin, sout, 2 * _W, steps, isteps, stamp)
     for l in range(filled):
         i = lane_i[l]
         grid_best = lane[_L_GRID_BEST * _W + l]
         refined = 100.0 * (lane[SF + l] - lane[SM + l])
         if grid_best != grid_best:
-            out[_B_PEAK, i] = np.nan
-            out[_B_WHEN, i] = np.nan
+            out[peak_row, i] = np.nan
+            out[when_row, i] = np.nan
         elif refined >= grid_best:
-            out[_B_PEAK, i] = refined
-            out[_B_WHEN, i] = lane[X + l]
+            out[peak_row, i] = refined
+            out[when_row, i] = lane[X + l]
         else:  # the grid maximum beats the refined point
-            out[_B_PEAK, i] = grid_best
-            out[_B_WHEN, i] = lane[_L_GRID_T * _W + l]
-
-
-@njit(**_INLINE)
-def _breakpoints(lag: float, ts: float) -> tuple[float, float, float]:
-    """The paths' breakpoints 0, the diffusion lag and the switch year, sorted
-    (Paths.breakpoints)."""
-    b0, b1, b2 = 0.0, lag, ts
-    if b1 > b2:
-        b1, b2 = b2, b1
-    if b0 > b1:
-        b0, b1 = b1, b0
-    if b1 > b2:
-        b1, b2 = b2, b1
-    return b0, b1, b2
+            out[peak_row, i] = grid_best
+            out[when_row, i] = lane[_L_GRID_T * _W + l]
 
 
 @njit(**_JIT)
-def _newton(x: float, lo: float, hi: float, A: float, alpha: float, log_thr: float, cm0: float,
-            lr0: float, la: float, lh: float, l1: float, l2: float, ts: float, e: float,
-            lag: float) -> float:
+def _newton(x: float, lo: float, hi: float, sc: Scenario, st: Settings) -> float:
     """searches._newton for one scenario: Newton on ln G safeguarded by the bracket."""
+    A = sc.A
+    alpha = sc.alpha
+    log_thr = st.log_thr
     for _ in range(60):
-        em = A * _exp_s(-alpha * _meek(x, cm0, la, lh, e, lag))
-        u = _expm1_s(-alpha * _lead(x, lr0, la, lh, l1, l2, ts, e, lag))
+        em = A * _exp_s(-alpha * _meek(x, sc))
+        u = _expm1_s(-alpha * _lead(x, sc))
         gap = em * -u
-        a = _meek_rate(x, la, lh, e, lag)
+        a = _meek_rate(x, sc)
         # the slope only steers the steps (the root is h = 0): e^{-alpha d} as 1 + expm1
-        dgap = alpha * em * ((a + _lead_rate(x, la, lh, l1, l2, ts, e, lag)) * (1.0 + u) - a)
+        dgap = alpha * em * ((a + _lead_rate(x, sc)) * (1.0 + u) - a)
         h = math.log(gap) - log_thr if gap > 0.0 else -np.inf
         if h > 0.0:
             lo = x

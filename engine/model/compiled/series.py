@@ -7,28 +7,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.model.compiled.constants import (
-    _JIT,
-    _S_BENCH,
-    _S_GAP,
-    _S_INF,
-    _S_INFB,
-    _S_LM,
-    _S_LS,
-    _S_TOK,
-    _S_YB,
-)
+from engine.model.compiled.bundles import Scenario, Settings
+from engine.model.compiled.constants import _JIT
 from engine.model.compiled.elementary import _exp_array, _expm1_array, _fma, _max, _scores
 from engine.model.compiled.paths import (
+    _breakpoints,
     _frontier,
     _gaps,
+    _invest,
     _lead,
     _lead_rate,
     _meek,
     _meek_rate,
     _years_behind,
 )
-from engine.model.compiled.searches import _breakpoints
 
 _B = 32  # points per block of the loss-gap recurrence (one exact anchor each)
 _TINY = 2.2250738585072014e-308  # below, the reference's e^{-alpha m} is subnormal (rounded
@@ -60,10 +52,9 @@ def _fine(d: float, u0: float, c: float, tk: float, alr0: float, sd: float, alph
 
 
 @njit(**_JIT)
-def _gap_series(t: np.ndarray, nt: int, dt: float, A: float, alpha: float, cm0: float, lr0: float,
-                la: float, lh: float, l1: float, l2: float, ts: float, e: float, lag: float,
-                row: np.ndarray, x1: np.ndarray, x2: np.ndarray, tv: np.ndarray, gv: np.ndarray,
-                wk: np.ndarray, at: np.ndarray) -> None:
+def _gap_series(t: np.ndarray, row: np.ndarray, sc: Scenario, st: Settings, x1: np.ndarray,
+                x2: np.ndarray, tv: np.ndarray, gv: np.ndarray, wk: np.ndarray,
+                at: np.ndarray) -> None:
     """row = G(t) on a uniform grid t_k = t_0 + k dt, by recurrence along each linear piece.
 
     On a piece where m grows at rate a and the lead d at rate r >= 0, with q = e^{-alpha a dt}
@@ -81,11 +72,15 @@ def _gap_series(t: np.ndarray, nt: int, dt: float, A: float, alpha: float, cm0: 
     e^{-alpha m} is subnormal. Each condition is linear in t along a block, so it is checked at
     the block's ends and point by point only where the ends disagree.
     """
+    nt = st.nt
+    dt = st.dt
+    A = sc.A
+    alpha = sc.alpha
     ex = wk[0]   # exp arguments: q^j (_B), Q^j (_B), anchors (na)
     em = wk[1]   # expm1 arguments: Q^j - 1 (_B), anchors (na)
-    b0, b1, b2 = _breakpoints(lag, ts)
-    sd = abs(l1) + abs(l2) + abs(la) + abs(lh)
-    alr0 = abs(lr0)
+    b0, b1, b2 = _breakpoints(sc)
+    sd = abs(sc.l1) + abs(sc.l2) + abs(sc.la) + abs(sc.lh) + abs(sc.lg)
+    alr0 = abs(sc.lr0)
     nf = 0   # points to evaluate directly: at[:nf] (indices), tv[:nf] (times)
     # runs of points on one piece: [0, c0), [c0, c1), [c1, c2), [c2, nt)
     c0 = _first_at_least(t, nt, b0)
@@ -96,8 +91,8 @@ def _gap_series(t: np.ndarray, nt: int, dt: float, A: float, alpha: float, cm0: 
         ke = c0 if run == 0 else (c1 if run == 1 else (c2 if run == 2 else nt))
         if ks >= ke:
             continue
-        a = _meek_rate(t[ks], la, lh, e, lag)
-        r = _lead_rate(t[ks], la, lh, l1, l2, ts, e, lag)
+        a = _meek_rate(t[ks], sc)
+        r = _lead_rate(t[ks], sc)
         if not (t[ks] >= 0.0 and r >= 0.0):
             for k in range(ks, ke):
                 at[nf] = k
@@ -112,8 +107,8 @@ def _gap_series(t: np.ndarray, nt: int, dt: float, A: float, alpha: float, cm0: 
             em[j] = ex[_B + j]
         for q in range(na):
             tq = t[ks + q * _B]
-            ex[2 * _B + q] = -alpha * _meek(tq, cm0, la, lh, e, lag)
-            em[_B + q] = -alpha * _lead(tq, lr0, la, lh, l1, l2, ts, e, lag)
+            ex[2 * _B + q] = -alpha * _meek(tq, sc)
+            em[_B + q] = -alpha * _lead(tq, sc)
         _exp_array(ex, 2 * _B + na)
         _expm1_array(em, _B + na)
         for q in range(na):
@@ -130,69 +125,69 @@ def _gap_series(t: np.ndarray, nt: int, dt: float, A: float, alpha: float, cm0: 
                     at[nf] = k
                     tv[nf] = t[k]
                     nf += 1
-            elif not (_fine(_lead(t[k0], lr0, la, lh, l1, l2, ts, e, lag), u0, c, t[k0], alr0,
-                            sd, alpha)
-                      and _fine(_lead(t[k1 - 1], lr0, la, lh, l1, l2, ts, e, lag), u0, c,
-                                t[k1 - 1], alr0, sd, alpha)):
+            elif not (_fine(_lead(t[k0], sc), u0, c, t[k0], alr0, sd, alpha)
+                      and _fine(_lead(t[k1 - 1], sc), u0, c, t[k1 - 1], alr0, sd, alpha)):
                 for k in range(k0, k1):
-                    if not _fine(_lead(t[k], lr0, la, lh, l1, l2, ts, e, lag), u0, c, t[k],
-                                 alr0, sd, alpha):
+                    if not _fine(_lead(t[k], sc), u0, c, t[k], alr0, sd, alpha):
                         at[nf] = k
                         tv[nf] = t[k]
                         nf += 1
     if nf:
-        _gaps(tv, nf, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, gv)
+        _gaps(tv, nf, gv, x1, x2, sc, st.stamp)
         for j in range(nf):
             row[at[j]] = gv[j]
 
 
 @njit(**_JIT)
-def _series(i: int, ser: np.ndarray, flags: np.ndarray, slots: np.ndarray, t: np.ndarray, nt: int,
-            dt: float, alpha: float, A: float, L0: float, la: float, lh: float, l1: float,
-            l2: float, ts: float, e: float, lag: float, cm0: float, cs0: float, lr0: float,
-            ci0: float, ki: float, sn: float, steps: float, isteps: int, x1: np.ndarray,
-            x2: np.ndarray, cb: np.ndarray, sb: np.ndarray, tv: np.ndarray, gv: np.ndarray,
-            wk: np.ndarray, at: np.ndarray) -> None:
-    """The requested (scenario, t) series of scenario i (outcomes._series), in vector loops."""
-    if flags[_S_LM]:
-        row = ser[slots[_S_LM], i]
+def _series(si: int, ser: np.ndarray, slots: np.void, sc: Scenario, st: Settings, t: np.ndarray,
+            x1: np.ndarray, x2: np.ndarray, cb: np.ndarray, sb: np.ndarray, tv: np.ndarray,
+            gv: np.ndarray, wk: np.ndarray, at: np.ndarray) -> None:
+    """The requested (scenario, t) series of scenario row si (outcomes._series), in vector
+    loops; ``slots`` (a record of :func:`.bundles.layout`) holds each series' row of ``ser``,
+    -1 if not requested."""
+    nt = st.nt
+    alpha, A, L0, ci0, ki = sc.alpha, sc.A, sc.L0, sc.ci0, sc.ki
+    if slots.loss_meek >= 0:
+        row = ser[slots.loss_meek, si]
         for k in range(nt):
-            x1[k] = -alpha * _meek(t[k], cm0, la, lh, e, lag)
+            x1[k] = -alpha * _meek(t[k], sc)
         _exp_array(x1, nt)
         for k in range(nt):
             row[k] = A * x1[k] + L0
-    if flags[_S_LS]:
-        row = ser[slots[_S_LS], i]
+    if slots.loss_sota >= 0:
+        row = ser[slots.loss_sota, si]
         for k in range(nt):
-            x1[k] = -alpha * _frontier(t[k], cs0, la, lh, l1, l2, ts)
+            x1[k] = -alpha * _frontier(t[k], sc)
         _exp_array(x1, nt)
         for k in range(nt):
             row[k] = A * x1[k] + L0
-    if flags[_S_GAP] or flags[_S_TOK]:
-        row = ser[slots[_S_GAP] if flags[_S_GAP] else slots[_S_TOK], i]
-        if dt > 0.0:
-            _gap_series(t, nt, dt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, row, x1, x2,
-                        tv, gv, wk, at)
+    gap_slot = slots.loss_gap
+    tok_slot = slots.tokens_to_distinguish
+    if gap_slot >= 0 or tok_slot >= 0:
+        row = ser[gap_slot if gap_slot >= 0 else tok_slot, si]
+        if st.dt > 0.0:
+            _gap_series(t, row, sc, st, x1, x2, tv, gv, wk, at)
         else:
-            _gaps(t, nt, A, alpha, cm0, lr0, la, lh, l1, l2, ts, e, lag, x1, x2, row)
-        if flags[_S_TOK]:
-            tok = ser[slots[_S_TOK], i]
+            _gaps(t, nt, row, x1, x2, sc, st.stamp)
+        if tok_slot >= 0:
+            tok = ser[tok_slot, si]
+            sn = st.sn
             for k in range(nt):
                 g = row[k]
                 tok[k] = sn / g if g > 0.0 else (np.nan if g != g else np.inf)
-    if flags[_S_BENCH]:
-        row = ser[slots[_S_BENCH], i]
+    if slots.benchmark_gap >= 0:
+        row = ser[slots.benchmark_gap, si]
         for k in range(nt):
-            cb[k] = _frontier(t[k], cs0, la, lh, l1, l2, ts)
-            cb[nt + k] = _meek(t[k], cm0, la, lh, e, lag)
-        _scores(cb, sb, 2 * nt, steps, isteps)
+            cb[k] = _frontier(t[k], sc)
+            cb[nt + k] = _meek(t[k], sc)
+        _scores(cb, sb, 2 * nt, st.steps, st.isteps, st.stamp)
         for k in range(nt):
             row[k] = 100.0 * (sb[k] - sb[nt + k])
-    if flags[_S_INF]:  # inference.inference_gap: 0 where the user is level or ahead
-        row = ser[slots[_S_INF], i]
+    if slots.inference_gap >= 0:  # inference.inference_gap: 0 where the user is level or ahead
+        row = ser[slots.inference_gap, si]
         for k in range(nt):
             li = ci0 + ki * t[k]
-            lead = _frontier(t[k], cs0, la, lh, l1, l2, ts) - li
+            lead = _frontier(t[k], sc) - li
             cb[k] = lead
             x1[k] = -alpha * li
             x2[k] = -alpha * _max(lead, 0.0)
@@ -200,15 +195,23 @@ def _series(i: int, ser: np.ndarray, flags: np.ndarray, slots: np.ndarray, t: np
         _expm1_array(x2, nt)
         for k in range(nt):
             row[k] = A * x1[k] * -x2[k] if cb[k] > 0.0 else 0.0
-    if flags[_S_INFB]:
-        row = ser[slots[_S_INFB], i]
+    if slots.inference_benchmark_gap >= 0:
+        row = ser[slots.inference_benchmark_gap, si]
         for k in range(nt):
-            cb[k] = _frontier(t[k], cs0, la, lh, l1, l2, ts)
+            cb[k] = _frontier(t[k], sc)
             cb[nt + k] = ci0 + ki * t[k]
-        _scores(cb, sb, 2 * nt, steps, isteps)
+        _scores(cb, sb, 2 * nt, st.steps, st.isteps, st.stamp)
         for k in range(nt):
             row[k] = _max(100.0 * (sb[k] - sb[nt + k]), 0.0)
-    if flags[_S_YB]:
-        row = ser[slots[_S_YB], i]
+    if slots.years_behind >= 0:
+        row = ser[slots.years_behind, si]
         for k in range(nt):
-            row[k] = _years_behind(t[k], cs0, lr0, la, lh, l1, l2, ts, e, lag)
+            row[k] = _years_behind(t[k], sc)
+    if slots.frontier_spend_usd >= 0:  # governance.frontier_spend
+        row = ser[slots.frontier_spend_usd, si]
+        for k in range(nt):
+            x1[k] = _invest(t[k], sc)
+        _exp_array(x1, nt)
+        bs = sc.bs
+        for k in range(nt):
+            row[k] = bs * x1[k]
