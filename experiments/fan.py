@@ -63,7 +63,7 @@ class Fan(Experiment):
             figures = fan_set(q, series, sec.log_scale, thinned(scenarios, ["t_peak"])[0],
                               run.staging)
         self.report(run, s, attrs, f"Uncertainty fans (scenarios drawn from {source})",
-                    [outcomes_section(summary), Section("Fans over time", figures=figures)],
+                    [outcomes_section(summary, s.start_year), Section("Fans over time", figures=figures)],
                     summary, [("scenarios" + ev.path.suffix, "every scenario"),
                               ("fan.nc", "fan quantiles"), ("summary.nc", "outcome summaries")],
                     sampled=f"{design.rows:,} scenarios from {source}")

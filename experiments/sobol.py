@@ -103,7 +103,7 @@ class Sobol(Experiment):
                                 Table(["rank", "factor", "S1", "ST"],
                                       [list(r.values()) for r in ranking_rows(saved, first)]),
                                 drivers),
-                        Section("Over time", figures=over_time), outcomes_section(summary)]
+                        Section("Over time", figures=over_time), outcomes_section(summary, s.start_year)]
         self.report(run, s, attrs, "Sobol' sensitivity analysis", sections, summary,
                     [("sobol.nc", "indices"), ("scenarios" + ev.path.suffix, "every scenario"),
                      ("summary.md", "the same in words"), ("summary.nc", "outcome summaries")],

@@ -45,3 +45,78 @@ def test_the_header_command_reproduces_the_run_as_printed(tmp_path):
     with xr.open_dataset(first / "summary.nc") as a, xr.open_dataset(second / "summary.nc") as b:
         np.testing.assert_array_equal(a["quantiles"].values, b["quantiles"].values)
         assert a.attrs["config_yaml"] == b.attrs["config_yaml"]
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def test_every_factor_outcome_and_series_has_words_and_a_unit():
+    from engine.model import registry
+    from engine.reports import labels
+
+    names = [*registry.NAMES, *registry.outcome_names((5.0, 10.0)), *registry.SERIES,
+             "scaling_law"]
+    for name in names:
+        lab = labels.lookup(name)
+        assert lab.label and lab.label != name and "_" not in lab.label, name
+    # a unit wherever the registry has one, in a reader's words
+    assert labels.unit("t_peak") == "years" and labels.unit("peak_gap") == "nats"
+    assert labels.unit("benchmark_gap") == "MMLU points" and labels.unit("g_inv") == "x per year"
+    assert labels.unit("meek_budget_usd") == "USD" and labels.unit("tokens_at_peak") == "tokens"
+    assert labels.label("years_behind_at_10y", 2025.0) == \
+        "years the meek actor trails the frontier in 2035"
+    assert labels.lookup("t_peak").kind == "time" and labels.lookup("regulatory_window").kind \
+        == "duration"
+
+
+def test_the_scaling_law_is_named_by_its_fits():
+    from engine.reports.labels import fit_of
+
+    assert fit_of(0.0, 0.169) == "Hoffmann 2022"
+    assert fit_of(0.169, 0.3) == "Besiroglu 2024"
+    assert fit_of(0.1, 0.3) == "Hoffmann 2022 or Besiroglu 2024"
+
+
+def test_nats_in_words_against_an_independent_root():
+    """The compute ratio of a 0.05-nat gap, solved numerically from L(C) = L0 + A C^-alpha,
+    and the MMLU points from the authors' sigmoid written out here."""
+    import math
+
+    from scipy.optimize import brentq
+
+    from engine.model.params import PAPER
+    from engine.reports.labels import nats_in_words
+
+    p = PAPER.replace(sota_budget_usd=3e8, flop_per_usd=3e17, A=2708.5, alpha=0.1783, L0=1.82,
+                      g_inv=2.7)
+    cs = 3e8 * 3e17  # the frontier's compute at t = 0
+    law = lambda lnc: 1.82 + 2708.5 * math.exp(-0.1783 * lnc)  # noqa: E731
+    lnm = brentq(lambda x: law(x) - law(math.log(cs)) - 0.05, 0.0, math.log(cs))
+    w = nats_in_words(0.05, p)
+    assert w.compute_ratio == pytest.approx(cs / math.exp(lnm), rel=1e-9)
+    assert w.years == pytest.approx((math.log(cs) - lnm) / math.log(2.8 * 1.4 * 2.7), rel=1e-9)
+    perf = lambda lnc: 0.5567 / (1 + math.exp(23.775 * (1.7 + 1070 * math.exp(-0.154 * lnc)  # noqa: E731
+                                                          - 1.9739))) + 0.2540
+    assert w.mmlu_points == pytest.approx(100 * (perf(math.log(cs)) - perf(lnm)), rel=1e-9)
+
+
+def test_outcome_rows_speak_calendar_years_and_leave_out_constant_rows():
+    from engine.reports.text import outcome_rows
+
+    qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    names = ["t_peak", "t_peak_benchmark", "regulatory_window"]
+    q = np.array([[-2.0, -1.0, 0.5, 1.0, 2.4], [0.0] * 5, [0.0, 0.5, 1.4, 3.0, 6.5]])
+    zero = ("outcome", np.zeros(3))
+    summary = xr.Dataset({"quantiles": (("outcome", "quantile"), q),
+                          "undefined_share": zero, "infinite_share": zero,
+                          "negative_share": ("outcome", np.array([0.36, 0.0, 0.0])),
+                          "long_name": ("outcome", np.array(names)),
+                          "units": ("outcome", np.array(["a"] * 3))},
+                         coords={"outcome": names, "quantile": qs})
+    constant: list[str] = []
+    rows = outcome_rows(summary, 2025.0, constant)
+    assert [r["name"] for r in rows] == ["t_peak", "regulatory_window"]
+    assert rows[0]["median"] == "2025.5" and rows[0]["interval"] == "[2023.0, 2027.4]"
+    assert rows[0]["notes"] == "36.0% already past at the start"
+    assert rows[1]["median"] == "1.4 years"  # a duration stays in years
+    assert constant == ["Time of the peak MMLU gap is 2025.0 in every scenario (the start)."]

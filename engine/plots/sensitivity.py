@@ -15,10 +15,13 @@ from engine.plots.base import axes, figure, label, log_axis
 
 def _factors(idx: xr.Dataset, width: int = 30) -> list[str]:
     """Factor labels; a group of factors ("a+b+c") wraps after a "+" every ~``width`` chars."""
+    from engine.reports.labels import label
+
     labels = []
     for name in map(str, idx["factor"].values):
         lines = [""]
-        for part in name.split("+"):
+        for part in ([label(name)] if name == "scaling_law" else
+                     [label(n) for n in name.split("+")]):
             if lines[-1] and len(lines[-1]) + len(part) + 1 > width:
                 lines[-1] += "+"
                 lines.append(part)

@@ -16,6 +16,7 @@ import xarray as xr
 from engine.plots import calibration, discovery
 from engine.plots.base import figure, save
 from engine.plots.fans import distribution, fan_chart
+from engine.reports.labels import with_unit
 from engine.plots.governance import years_behind_and_gap
 from engine.plots.paper import empirical_check, gap_with_peak, lines
 from engine.priors import PriorSet
@@ -32,7 +33,7 @@ def fan_set(q: xr.Dataset, series: Sequence[str], log_scale: Sequence[str], t_pe
     shown = []
     for name in series:
         save(fan_chart(q, name, log=name in log_scale), out / f"fan_{name}.png")
-        shown.append((f"fan_{name}.png", f"median, 50% and 90% bands of {name}"))
+        shown.append((f"fan_{name}.png", f"median, 50% and 90% bands of the {with_unit(name)}"))
     if {"loss_gap", "years_behind"} <= set(series):
         save(years_behind_and_gap(q), out / "years_behind_and_gap.png")
         shown.append(("years_behind_and_gap.png", "bounded loss gap, unbounded years behind"))
