@@ -8,7 +8,7 @@ from typing import Optional
 import numpy as np
 import xarray as xr
 
-from engine import io
+from engine import io, tables
 from engine.analysis.fan import fan
 from engine.analysis.outcomes import thinned
 from engine.calibration import posterior
@@ -58,14 +58,19 @@ class Fan(Experiment):
         phase("write")
         io.save_netcdf(io.cf_dataset(quantiles, attrs), run.file("fan.nc"))
         io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
+        tables.beside(quantiles, run.file("fan.nc"), "fan")
+        tables.beside(summary, run.file("summary.nc"), "summary")
         phase("figures")
         with xr.open_dataset(run.file("fan.nc")) as q:
             figures = fan_set(q, series, sec.log_scale, thinned(scenarios, ["t_peak"])[0],
                               run.staging)
         self.report(run, s, attrs, f"Uncertainty fans (scenarios drawn from {source})",
-                    [outcomes_section(summary, s.start_year), Section("Fans over time", figures=figures)],
+                    [outcomes_section(summary, s.start_year),
+                     Section("Fans over time", figures=figures)],
                     summary, [("scenarios" + ev.path.suffix, "every scenario"),
-                              ("fan.nc", "fan quantiles"), ("summary.nc", "outcome summaries")],
+                              ("fan.nc", "fan quantiles"), ("fan.csv", "the same as a table"),
+                              ("summary.nc", "outcome summaries"),
+                              ("summary.csv", "the same as a table")],
                     sampled=f"{design.rows:,} scenarios from {source}")
         scenarios.close()
         return float(np.nanmedian(summary["quantiles"].sel(outcome="t_peak", quantile=0.5)))

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from omegaconf import MISSING
 
-from engine import io
+from engine import io, tables
 from engine.analysis.sobol import study
 from engine.calibration import posterior
 from engine.config import ConfigError, Settings, check_names
@@ -93,6 +93,8 @@ class Sobol(Experiment):
         phase("write")
         io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
         io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
+        tables.beside(idx, run.file("sobol.nc"), "sobol")
+        tables.beside(summary, run.file("summary.nc"), "summary")
         first = str(idx["output"].values[0])
         phase("figures")
         with xr.open_dataset(run.file("sobol.nc")) as saved:
@@ -103,10 +105,13 @@ class Sobol(Experiment):
                                 Table(["rank", "factor", "S1", "ST"],
                                       [list(r.values()) for r in ranking_rows(saved, first)]),
                                 drivers),
-                        Section("Over time", figures=over_time), outcomes_section(summary, s.start_year)]
+                        Section("Over time", figures=over_time),
+                        outcomes_section(summary, s.start_year)]
         self.report(run, s, attrs, "Sobol' sensitivity analysis", sections, summary,
-                    [("sobol.nc", "indices"), ("scenarios" + ev.path.suffix, "every scenario"),
-                     ("summary.md", "the same in words"), ("summary.nc", "outcome summaries")],
+                    [("sobol.nc", "indices"), ("sobol.csv", "S1 and ST with their intervals"),
+                     ("scenarios" + ev.path.suffix, "every scenario"),
+                     ("summary.md", "the same in words"), ("summary.nc", "outcome summaries"),
+                     ("summary.csv", "the same as a table")],
                     sampled=f"Saltelli design, N = {design.n:,} base rows, {design.rows:,} "
                             f"scenarios, {len(factors)} factors ({', '.join(factors)})")
         scenarios.close()

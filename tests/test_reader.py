@@ -120,3 +120,53 @@ def test_outcome_rows_speak_calendar_years_and_leave_out_constant_rows():
     assert rows[0]["notes"] == "36.0% already past at the start"
     assert rows[1]["median"] == "1.4 years"  # a duration stays in years
     assert constant == ["Time of the peak MMLU gap is 2025.0 in every scenario (the start)."]
+
+
+# ----------------------------------------------------------------------------- tables, API
+
+
+def test_csv_beside_each_summary_holds_the_netcdf_numbers(tmp_path, capsys):
+    """A fan run through ``import meek``: summary.csv and fan.csv beside their netCDF files with
+    the same numbers, Result.to_dataframe() the same tables, a notebook view, and a progress
+    bar on stdout while it evaluates."""
+    import pandas as pd
+
+    import meek
+
+    result = meek.run("fan", ["sampler.n=40", "time.steps=11", "output.series=[loss_gap]",
+                              "fan.log_scale=[]"], run_dir=tmp_path / "run")
+    bar = capsys.readouterr().out
+    assert "evaluate: 100% (40 of 40)" in bar.split("\r")[-1]
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv", index_col="outcome")
+    q = result["summary"]["quantiles"]
+    np.testing.assert_array_equal(summary.loc["t_peak", "q50"], q.sel(outcome="t_peak",
+                                                                      quantile=0.5).values)
+    np.testing.assert_array_equal(summary[["q5", "q25", "q50", "q75", "q95"]].values, q.values)
+    assert summary.loc["peak_gap", "unit"] == "nats"
+    fan = pd.read_csv(tmp_path / "run" / "fan.csv")
+    np.testing.assert_array_equal(fan.loc[fan["series"] == "loss_gap", "q50"].values,
+                                  result["fan"]["loss_gap"].sel(quantile=0.5).values)
+    assert fan["year"].iloc[0] == 2025.0
+    frame = result.to_dataframe()  # the summary by default
+    pd.testing.assert_frame_equal(frame.drop(columns=["label", "unit"]),
+                                  summary.drop(columns=["label", "unit"]), check_names=False,
+                                  check_dtype=False)
+    page = result._repr_html_()
+    assert "report.html" in page and "time of the loss-gap peak" in page
+    with pytest.raises(KeyError, match="allowed: summary, sobol, fan"):
+        result.to_dataframe("scenarios")
+    assert "fan" in meek.experiments() and meek.label("g_inv") == "frontier investment growth"
+
+
+def test_the_sobol_table_has_each_index_with_its_interval():
+    from engine.tables import sobol_frame
+
+    idx = xr.Dataset({k: (("output", "factor"), np.arange(4.0).reshape(2, 2) + j)
+                      for j, k in enumerate(("S1", "S1_conf", "ST", "ST_conf"))},
+                     coords={"output": ["t_peak", "peak_gap"], "factor": ["g_alg", "g_inv"]},
+                     attrs={"conf_level": 0.95})
+    frame = sobol_frame(idx)
+    assert frame.loc[("peak_gap", "g_inv"), "ST"] == idx["ST"].sel(output="peak_gap",
+                                                                   factor="g_inv")
+    assert frame.loc[("t_peak", "g_alg"), "factor_label"] == "algorithmic progress"
+    assert list(frame.columns) == ["factor_label", "S1", "S1_conf", "ST", "ST_conf", "conf_level"]
