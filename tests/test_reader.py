@@ -170,3 +170,47 @@ def test_the_sobol_table_has_each_index_with_its_interval():
                                                                    factor="g_inv")
     assert frame.loc[("t_peak", "g_alg"), "factor_label"] == "algorithmic progress"
     assert list(frame.columns) == ["factor_label", "S1", "S1_conf", "ST", "ST_conf", "conf_level"]
+
+
+# ----------------------------------------------------------------------------- sweeps
+
+
+@pytest.mark.slow
+def test_a_sweep_compares_every_job_with_the_first_given(tmp_path):
+    """``policy=none,diffusion_lag`` (not alphabetical): none is the baseline, each cell a median
+    and 90% interval, each change a per-scenario change recomputed here from the jobs'
+    scenarios, fans side by side, a lever chart, and links to each job's report."""
+    import pandas as pd
+
+    sweep = tmp_path / "sweep"
+    res = subprocess.run([sys.executable, str(ROOT / "run.py"), "-m", "experiment=fan",
+                          "policy=none,diffusion_lag", "sampler.n=200", "time.steps=31",
+                          f"hydra.sweep.dir={sweep}"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1].endswith("report.html)")
+    with xr.open_dataset(sweep / "sweep.nc") as ds:
+        assert list(ds["policy"].values) == ["none", "diffusion_lag"]  # the command's order
+    table = pd.read_csv(sweep / "sweep.csv", index_col=["job", "outcome"])
+    assert list(dict.fromkeys(table.index.get_level_values("job"))) == ["none", "diffusion_lag"]
+    assert (table["baseline"] == "none").all()
+    with xr.open_dataset(sweep / "policy=none" / "scenarios.nc") as a, \
+            xr.open_dataset(sweep / "policy=diffusion_lag" / "scenarios.nc") as b:
+        np.testing.assert_array_equal(a["g_alg"].values, b["g_alg"].values)  # the same draws
+        change = b["years_behind_at_10y"].values - a["years_behind_at_10y"].values
+        median = float(np.quantile(a["years_behind_at_10y"].values, 0.5))
+    row = table.loc[("diffusion_lag", "years_behind_at_10y")]
+    assert bool(row["paired"])
+    np.testing.assert_allclose([row["diff_q5"], row["diff_q50"], row["diff_q95"]],
+                               np.quantile(change[np.isfinite(change)], [0.05, 0.5, 0.95]),
+                               rtol=1e-12)
+    assert table.loc[("none", "years_behind_at_10y"), "q50"] == pytest.approx(median, rel=1e-9,
+                                                                               abs=1e-3)
+    page = (sweep / "report.html").read_text()
+    heads = re.findall(r"<th>(.*?)</th>", page)
+    assert heads[:3] == ["outcome", "none (baseline)", "diffusion_lag"]
+    assert "years the meek actor trails the frontier in 2035 [years]" in page
+    for job in ("policy=none", "policy=diffusion_lag"):
+        assert f'href="{job}/report.html"' in page and (sweep / job / "report.html").exists()
+    assert (sweep / "sweep_fans.png").exists() and (sweep / "sweep_levers.png").exists()
+    assert "python run.py -m experiment=fan policy=none,diffusion_lag" in page

@@ -120,6 +120,22 @@ def lookup(name: str, start_year: float | None = None) -> Label:
     return Label(name, name.replace("_", " "), "")
 
 
+#: Short names for axes with little room (small multiples).
+SHORT: dict[str, str] = {
+    "loss_gap": "loss gap", "benchmark_gap": "MMLU gap", "years_behind": "years behind",
+    "inference_gap": "inference gap", "tokens_to_distinguish": "tokens to tell apart",
+    "inference_benchmark_gap": "MMLU gap, fixed price", "loss_meek": "meek loss",
+    "loss_sota": "frontier loss", "frontier_spend_usd": "frontier spending",
+}
+
+
+def short(name: str) -> str:
+    """'short label [unit]' for a crowded axis (the full label where none is declared)."""
+    lab = lookup(name)
+    words = SHORT.get(name, lab.label)
+    return f"{words} [{lab.unit}]" if lab.unit else words
+
+
 def label(name: str, start_year: float | None = None) -> str:
     """The human label of an identifier."""
     return lookup(name, start_year).label
