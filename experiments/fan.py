@@ -31,7 +31,7 @@ class FanConfig:
 class Fan(Experiment):
     name = "fan"
     summary = "scenarios from the priors; fan charts (median, 50% and 90% bands) over time"
-    writes = "fan.nc, summary.nc, scenarios.nc, figures, report.html"
+    writes = "fan.nc, summary.nc (each with a .csv), scenarios.nc, figures, report.html"
     section = FanConfig
 
     def check(self, s: Settings) -> None:

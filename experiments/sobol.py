@@ -48,7 +48,8 @@ class Sobol(Experiment):
     name = "sobol"
     summary = ("which factors drive every outcome: S1/ST/S2 with bootstrap intervals, over "
                "time, and their convergence")
-    writes = "sobol.nc, summary.md, summary.nc, scenarios.nc, figures, report.html"
+    writes = ("sobol.nc, summary.nc (each with a .csv), summary.md, scenarios.nc, figures, "
+              "report.html")
     section = SobolConfig
 
     def check(self, s: Settings) -> None:

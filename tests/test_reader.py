@@ -214,3 +214,32 @@ def test_a_sweep_compares_every_job_with_the_first_given(tmp_path):
         assert f'href="{job}/report.html"' in page and (sweep / job / "report.html").exists()
     assert (sweep / "sweep_fans.png").exists() and (sweep / "sweep_levers.png").exists()
     assert "python run.py -m experiment=fan policy=none,diffusion_lag" in page
+
+
+# ----------------------------------------------------------------------------- renamed keys
+
+
+def test_a_renamed_key_keeps_working_with_one_warning_line():
+    import yaml
+
+    from experiments import api
+    from tests.conftest import run_main
+
+    res = run_main(["experiment=fan", "policy.export_control_strength=0.3", "--cfg", "job"])
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "warning: policy.export_control_strength= is renamed "
+        "priors.export_control_strength.value= (the old name works until 0.4.0; see "
+        "CHANGELOG.md)"]
+    assert yaml.safe_load(res.stdout)["priors"]["export_control_strength"]["value"] == 0.3
+    with pytest.warns(FutureWarning, match=r"calibration= is renamed fan.calibration="):
+        cfg = api.compose("fan", ["calibration=some/calibration.nc"])
+    assert cfg.fan.calibration == "some/calibration.nc"
+
+
+def test_the_changelog_names_every_renamed_key():
+    from experiments.config import RENAMED
+
+    text = (ROOT / "CHANGELOG.md").read_text()
+    for old, (new, until) in RENAMED.items():
+        assert f"`{old}=`" in text and f"`{new}=`" in text and until in text, old
