@@ -243,3 +243,27 @@ def test_the_changelog_names_every_renamed_key():
     text = (ROOT / "CHANGELOG.md").read_text()
     for old, (new, until) in RENAMED.items():
         assert f"`{old}=`" in text and f"`{new}=`" in text and until in text, old
+
+
+# ----------------------------------------------------------------------------- what a fan keeps
+
+
+def test_a_fan_keeps_its_series_only_below_keep_series_mb(tmp_path):
+    """Without the series, fan.nc comes from the run's histograms, within the error bound it
+    states of the exact quantiles a run keeping them computes."""
+    from tests.conftest import run_main
+
+    args = ["experiment=fan", "sampler.n=400", "time.steps=11", "fan.log_scale=[]",
+            "output.series=[loss_gap,years_behind]"]
+    small, kept = tmp_path / "small", tmp_path / "kept"
+    assert run_main([*args, "fan.keep_series_mb=0"], small).returncode == 0
+    assert run_main([*args, "fan.keep_series_mb=50"], kept).returncode == 0
+    with xr.open_dataset(small / "scenarios.nc") as a, xr.open_dataset(kept / "scenarios.nc") as b:
+        assert "loss_gap" not in a and "loss_gap" in b and "t_peak" in a
+    assert "not the series loss_gap, years_behind" in (small / "run.log").read_text()
+    with xr.open_dataset(small / "fan.nc") as h, xr.open_dataset(kept / "fan.nc") as e:
+        for name in ("loss_gap", "years_behind"):
+            err = np.abs(h[name] - e[name]).max("quantile")
+            assert bool((err <= h[f"{name}_error_bound"] * (1 + 1e-9)).all()), name
+    assert "raise `fan.keep_series_mb`" in (small / "report.html").read_text().replace(
+        "<code>", "`").replace("</code>", "`")
