@@ -189,7 +189,9 @@ def _cell(row: Mapping[str, Any], start_year: float | None, kind: str, unit: boo
     """median [5%, 95%]; the unit added when ``unit`` (a table's row header says it)."""
     if kind == "time" and start_year is not None:
         lo, mid, hi = (labels.calendar(start_year, row[k]) for k in ("q5", "q50", "q95"))
-        return f"**{mid}** [{lo}, {hi}]"
+        past = float(row.get("negative_share", 0.0) or 0.0)
+        return f"**{mid}** [{lo}, {hi}]" + (f"; {past:.0%} before {start_year:g}"
+                                            if past >= 0.005 else "")
     return f"**{_fmt(row['q50'])}** [{_fmt(row['q5'])}, {_fmt(row['q95'])}]" + (
         f" {row['unit']}" if unit and row["unit"] else "")
 
