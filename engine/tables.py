@@ -89,10 +89,10 @@ def fan_frame(q: xr.Dataset) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table atomically (full float precision, so the CSV holds the netCDF's numbers)."""
+    """Write a table atomically; every float round-trips (the CSV holds the netCDF's numbers)."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, float_format="%.17g")
+        frame.to_csv(tmp)  # floats as their shortest round-trip repr
     return path
 
 

@@ -16,6 +16,7 @@ from engine.config import ConfigError, Settings, check_names
 from engine.config.checks import at_least, fail, within
 from engine.designs import make_design
 from engine.reports.html import Section, Table
+from engine.reports.labels import label
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
 from experiments.base import Experiment
@@ -102,7 +103,8 @@ class Sobol(Experiment):
             drivers, over_time = sobol_set(saved, scenarios, priors, run.staging)
             io.write_text(sobol_summary(saved, summary, list(saved["output"].values)),
                           run.file("summary.md"))
-            sections = [Section(f"What drives {first}", sobol_words(saved, first),
+            sections = [Section(f"What drives the {label(first, s.start_year)}",
+                                sobol_words(saved, first),
                                 Table(["rank", "factor", "S1", "ST"],
                                       [list(r.values()) for r in ranking_rows(saved, first)]),
                                 drivers),
