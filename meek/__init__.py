@@ -8,7 +8,7 @@ Example
 >>> import meek                                                             # doctest: +SKIP
 >>> result = meek.run("fan", ["sampler.n=2000"])                            # doctest: +SKIP
 >>> result.to_dataframe("summary")                                          # doctest: +SKIP
->>> result                                   # in Jupyter: medians, intervals, the report link
+>>> result                  # doctest: +SKIP  (in Jupyter: medians, intervals, the report link)
 
 Names
 -----
