@@ -73,6 +73,14 @@ def _predictive(model: levels.LevelModel, unit: np.ndarray, weights: np.ndarray,
     return q, g
 
 
+def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
+    """Means over ``axis`` ignoring NaN; NaN (silently) where nothing is left."""
+    ok = np.isfinite(x)
+    n = ok.sum(axis=axis)
+    with np.errstate(invalid="ignore"):
+        return np.where(n > 0, np.where(ok, x, 0.0).sum(axis=axis) / np.maximum(n, 1), np.nan)
+
+
 def _inside(q: np.ndarray, y: np.ndarray, where: np.ndarray) -> float:
     ok = (y >= q[0]) & (y <= q[-1])
     return float(np.mean(ok[where])) if where.any() else float("nan")
@@ -177,11 +185,11 @@ def _dataset(priors: PriorSet, simulator: Simulator, obs: levels.Levels, prior_u
             "naive_crps": (("benchmark", "forecaster"), scores.naive_mean_crps(), {
                 "long_name": "mean CRPS of a naive forecast of the held-out gaps", "units": pp}),
             "holdout_crps_by_horizon": (("benchmark", "horizon"),
-                                        np.nanmean(scores.crps, axis=1), {
+                                        _nanmean(scores.crps, 1), {
                 "long_name": "mean CRPS of the hold-out forecasts, by months ahead",
                 "units": pp}),
             "naive_crps_by_horizon": (("benchmark", "forecaster", "horizon"),
-                                      np.nanmean(scores.naive_crps, axis=2), {
+                                      _nanmean(scores.naive_crps, 2), {
                 "long_name": "mean CRPS of the naive forecasts, by months ahead", "units": pp}),
             "holdout_forecast": (("benchmark", "origin", "horizon", "forecast_quantile"),
                                  scores.quantiles, {
