@@ -70,6 +70,15 @@ class EvidenceConfig:
         at_least("evidence.mcmc_steps", self.mcmc_steps, 1)
 
 
+def _gap_observations(sec: EvidenceConfig) -> observation.Observations:
+    """The MMLU-Pro gap, with any refusal naming this section's keys."""
+    try:
+        return observation.leaderboard(run_path(sec.data), sec.price_column, tuple(sec.band))
+    except observation.CalibrationError as err:
+        raise observation.CalibrationError(str(err).replace("calibrate.", "evidence.", 1)
+                                           ) from None
+
+
 def alternatives(s: Settings) -> dict[str, list[evidence.Alternative]]:
     """The alternatives of each comparison (module docstring)."""
     sec = s.config.evidence
@@ -77,7 +86,8 @@ def alternatives(s: Settings) -> dict[str, list[evidence.Alternative]]:
     path = run_path(sec.data)
     out: dict[str, list[evidence.Alternative]] = {}
     if sec.inference:
-        obs = levels.leaderboard(path, sec.price_column, tuple(sec.band), list(sec.benchmarks))
+        obs = levels.leaderboard(path, sec.price_column, tuple(sec.band), list(sec.benchmarks),
+                                     key="evidence")
         alts = []
         for form in sec.inference:
             sim = Meek(replace(s.simulator.options, inference=form), backend="numpy")
@@ -87,7 +97,7 @@ def alternatives(s: Settings) -> dict[str, list[evidence.Alternative]]:
                                              f"levels of {', '.join(obs.benchmarks)}"))
         out["levels"] = alts
     if sec.scaling_laws:
-        obs_gap = observation.leaderboard(path, sec.price_column, tuple(sec.band))
+        obs_gap = _gap_observations(sec)
         alts = []
         for fit in sec.scaling_laws:
             specs = s.priors.specs()
@@ -112,9 +122,10 @@ class Evidence(Experiment):
         sec = s.config.evidence
         path = run_path(sec.data)
         if sec.inference:
-            levels.leaderboard(path, sec.price_column, tuple(sec.band), list(sec.benchmarks))
+            levels.leaderboard(path, sec.price_column, tuple(sec.band), list(sec.benchmarks),
+                                     key="evidence")
         if sec.scaling_laws:
-            observation.leaderboard(path, sec.price_column, tuple(sec.band))
+            _gap_observations(sec)
 
     def describe(self, s: Settings) -> str:
         sec = s.config.evidence

@@ -110,28 +110,30 @@ def _month_year(m: pd.Period) -> float:
 
 
 def leaderboard(path: str | Path, price_column: str, band: tuple[float, float],
-                benchmarks: Sequence[str], window: tuple[str, str] | None = None) -> Levels:
+                benchmarks: Sequence[str], window: tuple[str, str] | None = None, *,
+                key: str = "calibrate") -> Levels:
     """The monthly levels of ``benchmarks`` from the leaderboard CSV (months from the first
-    scored release to the last release; within ``window`` if given)."""
+    scored release to the last release; within ``window`` if given). ``key``: the section the
+    messages name."""
     for b in benchmarks:
         if b not in COLUMNS:
-            raise CalibrationError(f"calibrate.benchmarks={list(benchmarks)!r}: {b!r} is not a "
+            raise CalibrationError(f"{key}.benchmarks={list(benchmarks)!r}: {b!r} is not a "
                                    f"benchmark of the leaderboard; allowed: {', '.join(COLUMNS)}")
     if len(benchmarks) == 0 or len(set(benchmarks)) != len(benchmarks):
-        raise CalibrationError(f"calibrate.benchmarks={list(benchmarks)!r}: give at least one, "
+        raise CalibrationError(f"{key}.benchmarks={list(benchmarks)!r}: give at least one, "
                                "each once")
     try:
-        board = empirical.load_leaderboard(path, price_column, key="calibrate")
+        board = empirical.load_leaderboard(path, price_column, key=key)
     except empirical.DataError as err:
         raise CalibrationError(str(err)) from None
     lo, hi = band
     for b in benchmarks:
         if COLUMNS[b] not in board.columns:
-            raise CalibrationError(f"calibrate.data={str(path)!r}: column {COLUMNS[b]!r} "
+            raise CalibrationError(f"{key}.data={str(path)!r}: column {COLUMNS[b]!r} "
                                    f"(benchmark {b}) is missing")
     scored_any = board[np.any([board[COLUMNS[b]].notna() for b in benchmarks], axis=0)]
     if scored_any.empty:
-        raise CalibrationError(f"calibrate.data={str(path)!r}: no model has a score")
+        raise CalibrationError(f"{key}.data={str(path)!r}: no model has a score")
     months = pd.period_range(scored_any["release_date"].min(), board["release_date"].max(),
                              freq="M")
     level = np.full((len(benchmarks), 2, len(months)), np.nan)
@@ -149,11 +151,11 @@ def leaderboard(path: str | Path, price_column: str, band: tuple[float, float],
         try:
             wlo, whi = (pd.Period(w, freq="M") for w in window)
         except (ValueError, TypeError):
-            raise CalibrationError(f"calibrate.window={list(window)!r}: months look like "
+            raise CalibrationError(f"{key}.window={list(window)!r}: months look like "
                                    "'2024-01'") from None
         keep = np.array([wlo <= m <= whi for m in months])
     if not np.any(keep & np.all(np.isfinite(level[:, 0] - level[:, 1]), axis=0)):
-        raise CalibrationError(f"calibrate.window={list(window) if window else None!r}: no "
+        raise CalibrationError(f"{key}.window={list(window) if window else None!r}: no "
                                f"month with a model in the band {list(band)!r} and a score on "
                                f"every benchmark of {list(benchmarks)!r}")
     months = months[keep]
