@@ -270,9 +270,11 @@ def records_loglik(pred: np.ndarray, sigma: np.ndarray, level: np.ndarray, recor
     y = level[b, s, m][None, :]
     mu = pred[:, b, s, m]
     sd = sigma[:, b]
-    r = (y - mu) / sd
-    ll = np.sum(-0.5 * r * r - np.log(sd) - 0.5 * LOG_2PI, axis=1)
-    return np.where(np.isfinite(ll), ll, -np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # a scale of 0 (a prior's quantile 0 at the cube's face) is a zero likelihood
+        r = (y - mu) / sd
+        ll = np.sum(-0.5 * r * r - np.log(sd) - 0.5 * LOG_2PI, axis=1)
+    return np.where(np.isfinite(ll) & np.all(sd > 0, axis=1), ll, -np.inf)
 
 
 def simulate(model: LevelModel, unit: np.ndarray, years: np.ndarray,
