@@ -144,6 +144,14 @@ class Calibrate(Experiment):
             fit, informed = calibration_set(saved, run.staging)
             rows = calibration_rows(saved)
             lead = forecast_words(saved)
+            shown = []
+            if "holdout_crps" in saved:
+                from engine.plots.base import save
+                from engine.plots.calibration import holdout
+
+                save(holdout(saved), run.staging / "calibration_holdout.png")
+                shown = [("calibration_holdout.png", "hold-out CRPS by months ahead, against "
+                                                     "persistence and a trend")]
             ess = float(saved["ess"])
             words = [f"{len(obs.months)} months ({obs.months[0]} to {obs.months[-1]}), "
                      f"{int(saved['observed_record'].sum())} record months fitted over "
@@ -157,7 +165,7 @@ class Calibrate(Experiment):
             words.append(f"**The ESS is below calibrate.ess_floor={sec.ess_floor}: fans will "
                          "not be drawn from this posterior.**")
         self.report(run, s, attrs, "Calibration against the leaderboard's levels and gaps", [
-            Section("Forecasts of months the fit has not seen", lead[0], lead[1]),
+            Section("Forecasts of months the fit has not seen", lead[0], lead[1], shown),
             Section("Fit to the records", words, figures=fit),
             Section("What the data inform", ["Medians and 90% intervals; a parameter the data "
                                              "do not inform keeps its prior's range."],

@@ -94,6 +94,7 @@ def test_calibrate_then_fan_from_the_posterior(cli, tmp_path):
         for name in ("g_inf", "inference_compute_multiplier", "mmlu_pro_noise_pp", "A",
                      "alpha", "gpqa_diamond_midpoint"):
             assert name in cal and f"prior_{name}" in cal
+    assert (run / "calibration_holdout.png").exists()
     text = (run / "report.html").read_text()
     assert text.index("Forecasts of months the fit has not seen") < text.index(
         "Fit to the records")

@@ -134,3 +134,27 @@ def levels_predictive(cal: xr.Dataset) -> Figure:
     for ax in grid[-1]:
         ax.set_xlabel("calendar year")
     return fig
+
+
+def holdout(cal: xr.Dataset) -> Figure:
+    """Per benchmark: the hold-out forecasts' mean CRPS by months ahead, the calibration against
+    the naive forecasts (lower is better)."""
+    names = [str(b) for b in cal["benchmark"].values]
+    fig, grid = figure(1, len(names), figsize=(6.2 * len(names), 4.0), sharey=False)
+    h = cal["horizon"].values
+    for ax, b in zip(grid[0], names, strict=True):
+        ax.plot(h, cal["holdout_crps_by_horizon"].sel(benchmark=b), "o-", color="C1",
+                label=f"calibration (mean {float(cal['holdout_crps'].sel(benchmark=b)):.2f}, "
+                      f"90% coverage {float(cal['holdout_coverage'].sel(benchmark=b)):.2f})")
+        for f, color in zip(cal["forecaster"].values, ("C7", "C0"), strict=False):
+            ax.plot(h, cal["naive_crps_by_horizon"].sel(benchmark=b, forecaster=f), "s--",
+                    color=color, label=f"{f} (mean "
+                    f"{float(cal['naive_crps'].sel(benchmark=b, forecaster=f)):.2f}, coverage "
+                    f"{float(cal['naive_coverage'].sel(benchmark=b, forecaster=f)):.2f})")
+        ax.set_title(f"{b}: forecasts of held-out gaps", fontsize=10)
+        ax.set_xlabel("months ahead of the origin")
+        ax.set_ylabel("mean CRPS [pp]")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    return fig
