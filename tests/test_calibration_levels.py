@@ -271,3 +271,13 @@ def test_posterior_matches_an_importance_sampling_reference_within_the_mcse(base
         got = post.quantile(v[name], [0.5])[0]
         se = post.quantile_mcse(v[name], [0.5])[0]
         assert abs(got - ref) < 3.5 * math.hypot(se, ref_se), (name, got, ref, se, ref_se)
+
+
+def test_a_window_fits_only_the_records_set_inside_it(base):
+    _, _, obs = base
+    cut = levels.leaderboard(DATA, PRICE, (0.5, 1.0), BOTH, ("2024-02", "2025-04"))
+    at = obs.months.index("2024-02")
+    np.testing.assert_array_equal(cut.level, obs.level[..., at:])
+    np.testing.assert_array_equal(cut.record, obs.record[..., at:])
+    # 2024-02 repeats MMLU-Pro's frontier of 2023-11: not a record of the window
+    assert cut.level[0, 0, 0] == 69.0 and not cut.record[0, 0, 0]

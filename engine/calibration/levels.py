@@ -76,6 +76,9 @@ class Levels:
     level: np.ndarray      # (B, 2, M) percent
     band: tuple[float, float]
     source: str
+    #: (B, 2, M) records found on the whole leaderboard before a window cut it (a window's first
+    #: month is a record only if a model released in it set one); None: from ``level``
+    records: np.ndarray | None = None
 
     @property
     def price_per_token_usd(self) -> float:
@@ -91,8 +94,9 @@ class Levels:
     def record(self) -> np.ndarray:
         """(B, 2, M) True at a side's first scored month and wherever its level changes."""
         lv = self.level
-        prev = np.concatenate([np.full(lv.shape[:2] + (1,), np.nan), lv[..., :-1]], axis=-1)
-        return np.isfinite(lv) & ~(prev == lv)
+        if self.records is not None:
+            return self.records & np.isfinite(lv)
+        return changes(lv)
 
     @property
     def gap_months(self) -> np.ndarray:
@@ -102,7 +106,20 @@ class Levels:
     def upto(self, last: int) -> Levels:
         """The observations of months [0, last] (a forecast's origin)."""
         return replace(self, months=self.months[:last + 1], years=self.years[:last + 1],
-                       level=self.level[..., :last + 1])
+                       level=self.level[..., :last + 1],
+                       records=None if self.records is None else self.records[..., :last + 1])
+
+
+def changes(level: np.ndarray) -> np.ndarray:
+    """True where a running maximum (..., M) is first defined or differs from the month before.
+
+    Example
+    -------
+    >>> changes(np.array([np.nan, 3.0, 3.0, 5.0])).tolist()
+    [False, True, False, True]
+    """
+    prev = np.concatenate([np.full(level.shape[:-1] + (1,), np.nan), level[..., :-1]], axis=-1)
+    return np.isfinite(level) & ~(prev == level)
 
 
 def _month_year(m: pd.Period) -> float:
@@ -158,10 +175,11 @@ def leaderboard(path: str | Path, price_column: str, band: tuple[float, float],
         raise CalibrationError(f"{key}.window={list(window) if window else None!r}: no "
                                f"month with a model in the band {list(band)!r} and a score on "
                                f"every benchmark of {list(benchmarks)!r}")
+    records = changes(level)[..., keep]
     months = months[keep]
     return Levels(tuple(benchmarks), tuple(str(m) for m in months),
                   np.array([_month_year(m) for m in months]), level[..., keep],
-                  (float(lo), float(hi)), str(path))
+                  (float(lo), float(hi)), str(path), records)
 
 
 def benchmark_priors(benchmarks: Sequence[str]) -> dict[str, Any]:
