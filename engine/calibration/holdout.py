@@ -68,7 +68,8 @@ def crps_normal(mu: float, sd: float, y: float) -> float:
     if not sd > 0:
         return abs(y - mu)
     z = (y - mu) / sd
-    return float(sd * (z * (2.0 * norm.cdf(z) - 1.0) + 2.0 * norm.pdf(z) - 1.0 / math.sqrt(math.pi)))
+    return float(sd * (z * (2.0 * norm.cdf(z) - 1.0) + 2.0 * norm.pdf(z)
+                       - 1.0 / math.sqrt(math.pi)))
 
 
 def naive(gaps: np.ndarray, x: np.ndarray, x_new: float, forecaster: str) -> tuple[float, float]:
