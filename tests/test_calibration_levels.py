@@ -178,6 +178,8 @@ def test_calibration_nc_names_and_dims(small_run):
 def test_the_held_out_scores_are_those_of_the_stored_forecasts(small_run):
     ds = small_run
     obs, q = ds["holdout_observed"].values, ds["holdout_forecast"].values
+    # gaps are never negative, forecast or observed (the best overall includes the band's)
+    assert np.nanmin(q) >= 0 and np.nanmin(ds["posterior_predictive"].values) >= 0
     inside = (obs >= q[..., 0]) & (obs <= q[..., 2])
     ok = np.isfinite(obs)
     np.testing.assert_allclose(ds["holdout_coverage"].values,

@@ -5,7 +5,9 @@ second-to-last), the calibration is run again on the months up to o only, and th
 benchmark is forecast for the months o + 1 to o + ``horizons`` that the data hold. The forecast of
 month j draws from the posterior and, for each draw, a new record on each side (prediction plus
 noise, :func:`.levels.simulate`); a side's forecast level is the larger of that record and the
-side's level observed at o (a running maximum cannot fall), and the gap is their difference.
+side's level observed at o (a running maximum cannot fall), the frontier's at least the band's
+(the band's models are among all models), and the gap is their difference (never negative, as
+the observed gap).
 
 Scores, over every (origin, month) pair:
 
@@ -149,7 +151,8 @@ def rolling_origin(obs: Levels, model_for: Callable[[Levels], LevelModel],
         new = simulate(model, post.unit[idx], obs.years[targets], rng)  # (n, B, 2, T)
         last = obs.level[:, :, o]                                          # (B, 2)
         level = np.maximum(new, last[None, :, :, None])
-        fc = level[:, :, 0] - level[:, :, 1]                               # (n, B, T)
+        # the best overall is at least the best in the band (the band's models are in it)
+        fc = np.maximum(level[:, :, 0], level[:, :, 1]) - level[:, :, 1]  # (n, B, T)
         seen = [j for j in months if j <= o]
         x = np.asarray(seen, dtype=float)
         for ti, j in enumerate(targets):
