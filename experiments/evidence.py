@@ -91,10 +91,9 @@ def alternatives(s: Settings) -> dict[str, list[evidence.Alternative]]:
         alts = []
         for form in sec.inference:
             sim = Meek(replace(s.simulator.options, inference=form), backend="numpy")
-            cal = levels.observation_priors(s.priors, obs)
-            model = levels.LevelModel(sim, cal, obs, start)
-            alts.append(evidence.Alternative(f"inference={form}", model.loglik, cal.columns,
-                                             f"levels of {', '.join(obs.benchmarks)}"))
+            alts.append(evidence.from_levels(f"inference={form}", sim, s.priors, obs, start,
+                                             description="levels of "
+                                                         f"{', '.join(obs.benchmarks)}"))
         out["levels"] = alts
     if sec.scaling_laws:
         obs_gap = _gap_observations(sec)

@@ -1,5 +1,10 @@
 """A calibration from priors and observations to calibration.nc (the posterior and its checks).
 
+This module holds the gap likelihood (``calibrate.likelihood=gap``: the MMLU-Pro gap through the
+paper's MMLU sigmoid of loss) and the parts every calibration.nc shares
+(:func:`sampler_variables`, :func:`sampler_attributes`, :func:`run_context`); the default, the
+levels of both benchmarks with a hold-out, is :mod:`.joint`.
+
 The engine evaluates every set of particles (the prior draws, each proposal of the moves, the
 predictive draws) as a design of given rows, on the configured Dask scheduler; the tempered SMC
 (:mod:`.smc`) weights and moves them. The result holds the weighted particles over every
