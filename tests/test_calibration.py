@@ -79,17 +79,25 @@ def test_likelihood_censors_at_zero_and_weights_helpers():
 
 def test_calibrate_then_fan_from_the_posterior(cli, tmp_path):
     res, run = cli("experiment=calibrate", "calibrate.particles=1500",
-                   "calibrate.predictive_draws=500", "calibrate.ess_floor=500")
+                   "calibrate.predictive_draws=500", "calibrate.ess_floor=500",
+                   "calibrate.holdout.particles=300", "calibrate.holdout.first=14")
     assert res.returncode == 0, res.stderr
     with xr.open_dataset(run / "calibration.nc") as cal:
-        assert float(cal["ess"]) >= 500 and cal["observed_gap"].dims == ("month",)
+        assert float(cal["ess"]) >= 500 and cal["observed_gap"].dims == ("benchmark", "month")
         assert str(cal["month"].values[-1]) == "2025-04"
-        assert cal["posterior_predictive"].dims == ("quantile", "month")
+        assert cal["posterior_predictive"].dims == ("quantile", "benchmark", "month")
+        assert cal["observed_level"].dims == ("benchmark", "side", "month")
         assert 0 <= float(cal["prior_coverage"]) <= 1
-        assert float(cal["posterior_coverage"]) >= 0.7
+        assert float(cal["posterior_record_coverage"]) >= 0.7
         assert np.isclose(cal["weight"].sum(), 1.0)
-        for name in ("g_inf", "inference_compute_multiplier", "noise_sigma_pp", "A", "alpha"):
+        assert cal["naive_crps"].dims == ("benchmark", "forecaster")
+        for name in ("g_inf", "inference_compute_multiplier", "mmlu_pro_noise_pp", "A",
+                     "alpha", "gpqa_diamond_midpoint"):
             assert name in cal and f"prior_{name}" in cal
+    assert (run / "calibration_holdout.png").exists()
+    text = (run / "report.html").read_text()
+    assert text.index("Forecasts of months the fit has not seen") < text.index(
+        "Fit to the records")
     for png in ("calibration_predictive.png", "calibration_parameters.png",
                 "calibration_t_peak.png"):
         assert (run / png).exists()
@@ -376,6 +384,32 @@ def test_evidence_picks_the_alternative_that_made_the_data():
     assert str(ds["description"].sel(alternative="line").values) == "a + b x"
     with pytest.raises(observation.CalibrationError, match="reference='nope'"):
         evidence.compare(alternatives, particles=200, reference="nope")
+
+
+def test_the_gap_likelihood_still_calibrates(cli):
+    res, run = cli("experiment=calibrate", "calibrate.likelihood=gap", "calibrate.particles=500",
+                   "calibrate.predictive_draws=200", "calibrate.ess_floor=200")
+    assert res.returncode == 0, res.stderr
+    with xr.open_dataset(run / "calibration.nc") as cal:
+        assert cal["observed_gap"].dims == ("month",) and "noise_sigma_pp" in cal
+        assert cal.attrs["calibration_parameters"] == "noise_sigma_pp"
+
+
+def test_evidence_compares_the_forms_in_one_command(cli):
+    res, run = cli("experiment=evidence", "evidence.particles=300", "evidence.seeds=[0,1]",
+                   "evidence.scaling_laws=[hoffmann,besiroglu]")
+    assert res.returncode == 0, res.stderr
+    with xr.open_dataset(run / "evidence.nc") as ev:
+        assert ev["alternative"].values.tolist() == [
+            "inference=paper", "inference=price_decline", "scaling_law=hoffmann",
+            "scaling_law=besiroglu"]
+        assert ev["comparison"].values.tolist() == ["levels", "levels", "gap", "gap"]
+        bf = ev["log_bayes_factor"].values
+        assert bf[0] == 0 and bf[2] == 0 and np.all(np.isfinite(bf))
+        assert np.all(ev["log_bayes_factor_mcse"].values[[1, 3]] > 0)
+        # pooled log Z is the log of the mean of the runs' Z
+        z = ev["run_log_evidence"].values[1]
+        assert float(ev["log_evidence"][1]) == pytest.approx(np.log(np.mean(np.exp(z))))
 
 
 # --- calibration files are validated before anything is drawn from them ----------------------

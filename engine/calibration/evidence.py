@@ -61,6 +61,17 @@ def from_calibration(name: str, simulator: Any, priors: Any, obs: Observations,
     return Alternative(name, model.loglik, cal.columns, description)
 
 
+def from_levels(name: str, simulator: Any, priors: Any, obs: Any, start_year: float, *,
+                description: str = "") -> Alternative:
+    """The likelihood of the leaderboard's records (:mod:`.levels`: both sides of each
+    benchmark, the benchmarks' logistics among the parameters) as an alternative."""
+    from engine.calibration import levels
+
+    cal = levels.observation_priors(priors, obs)
+    model = levels.LevelModel(simulator, cal, obs, start_year)
+    return Alternative(name, model.loglik, cal.columns, description)
+
+
 def _log_mean_exp(x: np.ndarray) -> float:
     return float(logsumexp(x) - math.log(len(x)))
 

@@ -120,8 +120,11 @@ def check(ds: xr.Dataset, priors: PriorSet, key: str = "fan.calibration", *,
                                f"(recomputed from its weights), below the floor of {floor} it "
                                "was made with; calibrate again with more calibrate.particles")
     made_with = json.loads(ds.attrs["priors_json"])
-    made_with.pop(NOISE, None)
+    extra = calibration_parameters(ds)
     run_with = priors.specs()
+    for name in extra:
+        if name not in run_with:
+            made_with.pop(name, None)  # the calibration's own (noise, benchmark logistics)
     for name in sorted(set(made_with) | set(run_with)):
         if name == "price_per_token_usd":
             continue  # the calibration fixes the user's price at the observed band
@@ -129,11 +132,27 @@ def check(ds: xr.Dataset, priors: PriorSet, key: str = "fan.calibration", *,
             raise CalibrationError(f"{where}: the calibration was made with priors.{name}="
                                    f"{made_with.get(name)!r}, this run has "
                                    f"{run_with.get(name)!r}; use the same priors and actor")
-    if ds["unit"].shape[1] != priors.columns + 1:
-        raise CalibrationError(f"{where}: {ds['unit'].shape[1] - 1} model columns, this run has "
+    own = calibration_columns(ds, priors)
+    if ds["unit"].shape[1] != priors.columns + own:
+        raise CalibrationError(f"{where}: {ds['unit'].shape[1] - own} model columns, this run has "
                                f"{priors.columns}")
     if context:
         _check_context(ds, context, where)
+
+
+def calibration_parameters(ds: xr.Dataset) -> list[str]:
+    """The calibration's own parameters, appended after the model's columns (the noise scale
+    for the gap likelihood; the benchmarks' noise and logistics for the levels)."""
+    return str(ds.attrs.get("calibration_parameters", NOISE)).split()
+
+
+def calibration_columns(ds: xr.Dataset, priors: PriorSet) -> int:
+    """Columns of the calibration's own parameters that this run's priors do not hold."""
+    extra = [n for n in calibration_parameters(ds) if n not in priors]
+    if "calibration_columns" not in ds.attrs:
+        return len(extra)
+    own = str(ds.attrs.get("calibration_parameters", NOISE)).split()
+    return int(ds.attrs["calibration_columns"]) - (len(own) - len(extra))
 
 
 def _check_context(ds: xr.Dataset, context: Mapping[str, str], where: str) -> None:

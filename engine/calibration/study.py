@@ -1,5 +1,10 @@
 """A calibration from priors and observations to calibration.nc (the posterior and its checks).
 
+This module holds the gap likelihood (``calibrate.likelihood=gap``: the MMLU-Pro gap through the
+paper's MMLU sigmoid of loss) and the parts every calibration.nc shares
+(:func:`sampler_variables`, :func:`sampler_attributes`, :func:`run_context`); the default, the
+levels of both benchmarks with a hold-out, is :mod:`.joint`.
+
 The engine evaluates every set of particles (the prior draws, each proposal of the moves, the
 predictive draws) as a design of given rows, on the configured Dask scheduler; the tempered SMC
 (:mod:`.smc`) weights and moves them. The result holds the weighted particles over every
@@ -184,9 +189,65 @@ def _t_peak(simulator: Simulator, priors: PriorSet, unit: np.ndarray, weights: n
 def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: Posterior,
              prior_q: np.ndarray, post_q: np.ndarray, prior_t: np.ndarray, post_t: np.ndarray,
              s: Settings) -> xr.Dataset:
+    data, coords = sampler_variables(priors, prior_unit, post, prior_t, post_t)
+    data.update({
+        "observed_gap": ("month", obs.gap, {
+            "long_name": "observed MMLU-Pro gap, best overall minus best in the price band",
+            "units": "percent"}),
+        "prior_predictive": (("quantile", "month"), prior_q, {
+            "long_name": "prior predictive quantiles of the observed gap", "units": "percent"}),
+        "posterior_predictive": (("quantile", "month"), post_q, {
+            "long_name": "posterior predictive quantiles of the observed gap",
+            "units": "percent"}),
+        "prior_coverage": ((), _coverage(prior_q, obs.gap), {
+            "long_name": "share of observed months inside the prior predictive 90% band",
+            "units": "1"}),
+        "posterior_coverage": ((), _coverage(post_q, obs.gap), {
+            "long_name": "share of observed months inside the posterior predictive 90% band",
+            "units": "1"}),
+    })
+    coords.update({
+        "month": ("month", np.array(obs.months, dtype=str), {"long_name": "observed month"}),
+        "year": ("month", obs.years, {"long_name": "calendar year (decimal)", "units": "1"}),
+    })
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(sampler_attributes(priors, post, s))
+    ds.attrs.update({
+        "title": "meek calibration: the priors conditioned on the observed leaderboard gap",
+        "noise_parameter": NOISE,
+        "calibration_parameters": NOISE,
+        "calibration_columns": 1,
+        "band_usd_per_mtok": json.dumps(list(obs.band)),
+        "data": obs.source,
+        "method": "adaptive tempered SMC in the unit hypercube (engine.calibration.smc), Normal "
+                  "noise with uncertain scale",
+    })
+    return ds
+
+
+def uncertain_outputs(priors: PriorSet) -> list[str]:
+    return [o for p in priors for o in p.outputs if not p.fixed and o != "scaling_fit"]
+
+
+def sampler_attributes(priors: PriorSet, post: Posterior, s: Settings) -> dict[str, Any]:
+    """The attributes every calibration.nc carries about its priors and its sampler."""
+    return {"priors_json": json.dumps(priors.specs()),
+            "column_factors": " ".join(priors.groups),
+            "uncertain_parameters": " ".join(uncertain_outputs(priors)),
+            "particles": s.particles, "ess_floor": s.ess_floor, "seed": s.seed,
+            "islands": post.islands, "decorrelation": s.decorrelation,
+            "max_moves": s.max_moves, "mcmc_steps": s.mcmc_steps,
+            "ess_fraction": s.ess_fraction}
+
+
+def sampler_variables(priors: PriorSet, prior_unit: np.ndarray, post: Posterior,
+                      prior_t: np.ndarray, post_t: np.ndarray
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The posterior's particles, weights, stages, evidence and quantiles with their MCSE, and
+    t_peak before and after, as data variables and coordinates of calibration.nc."""
     post_values = priors.map(post.unit)
     prior_values = priors.map(prior_unit)
-    uncertain = [o for p in priors for o in p.outputs if not p.fixed and o != "scaling_fit"]
+    uncertain = uncertain_outputs(priors)
     post_quant = np.stack([post.quantile(post_values[n], QUANTILES) for n in uncertain])
     mcse = np.stack([post.quantile_mcse(post_values[n], QUANTILES) for n in uncertain])
     data: dict[str, Any] = {
@@ -204,20 +265,6 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
             "units": "1"}),
         "distinct_particles": ((), post.distinct, {"long_name": "particles distinct from every "
                                                                 "other", "units": "1"}),
-        "observed_gap": ("month", obs.gap, {
-            "long_name": "observed MMLU-Pro gap, best overall minus best in the price band",
-            "units": "percent"}),
-        "prior_predictive": (("quantile", "month"), prior_q, {
-            "long_name": "prior predictive quantiles of the observed gap", "units": "percent"}),
-        "posterior_predictive": (("quantile", "month"), post_q, {
-            "long_name": "posterior predictive quantiles of the observed gap",
-            "units": "percent"}),
-        "prior_coverage": ((), _coverage(prior_q, obs.gap), {
-            "long_name": "share of observed months inside the prior predictive 90% band",
-            "units": "1"}),
-        "posterior_coverage": ((), _coverage(post_q, obs.gap), {
-            "long_name": "share of observed months inside the posterior predictive 90% band",
-            "units": "1"}),
         "prior_t_peak": ("draw", prior_t, {"long_name": "time of the loss-gap peak, prior "
                                                         "draws", "units": "a"}),
         "posterior_t_peak": ("draw", post_t, {"long_name": "time of the loss-gap peak, "
@@ -254,7 +301,7 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
             "long_name": "ESS of the last reweighting, before the final resampling and moves",
             "units": "1"}),
         "log_evidence": ((), post.log_evidence, {
-            "long_name": "log marginal likelihood of the observed gaps under the priors "
+            "long_name": "log marginal likelihood of the observations under the priors "
                          "(densities per percentage point), SMC estimate", "units": "1"}),
         "log_evidence_mcse": ((), post.log_evidence_mcse, {
             "long_name": "Monte Carlo standard error of log_evidence (spread of the islands)",
@@ -279,8 +326,6 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
         data[f"prior_{name}"] = ("particle", prior_values[name], {
             "long_name": f"{name}, prior draw", "units": "1"})
     coords = {
-        "month": ("month", np.array(obs.months, dtype=str), {"long_name": "observed month"}),
-        "year": ("month", obs.years, {"long_name": "calendar year (decimal)", "units": "1"}),
         "quantile": ("quantile", np.asarray(QUANTILES), {"long_name": "quantile",
                                                          "units": "1"}),
         "column": ("column", np.arange(priors.columns, dtype=np.int32), {
@@ -290,18 +335,4 @@ def _dataset(priors: PriorSet, obs: Observations, prior_unit: np.ndarray, post: 
         "island": ("island", np.arange(post.islands, dtype=np.int32), {
             "long_name": "island of particles", "units": "1"}),
     }
-    ds = xr.Dataset(data, coords=coords)
-    ds.attrs.update({
-        "title": "meek calibration: the priors conditioned on the observed leaderboard gap",
-        "priors_json": json.dumps(priors.specs()),
-        "column_factors": " ".join(priors.groups),
-        "uncertain_parameters": " ".join(uncertain),
-        "noise_parameter": NOISE,
-        "band_usd_per_mtok": json.dumps(list(obs.band)),
-        "data": obs.source, "particles": s.particles, "ess_floor": s.ess_floor,
-        "seed": s.seed, "method": "adaptive tempered SMC in the unit hypercube (engine."
-                                  "calibration.smc), Normal noise with uncertain scale",
-        "islands": post.islands, "decorrelation": s.decorrelation, "max_moves": s.max_moves,
-        "mcmc_steps": s.mcmc_steps, "ess_fraction": s.ess_fraction,
-    })
-    return ds
+    return data, coords

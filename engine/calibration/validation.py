@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from engine.priors import PriorSet
 
 #: the parameters the leaderboard informs (see the README's calibration results)
 INFORMED = ("g_inf", "inference_compute_multiplier", "noise_sigma_pp", "g_alg")
+#: the same for the levels likelihood (engine.calibration.levels)
+INFORMED_LEVELS = ("g_inf", "g_alg", "g_inv", "inference_compute_multiplier", "mmlu_pro_noise_pp",
+                   "mmlu_pro_slope", "gpqa_diamond_slope", "gpqa_diamond_midpoint")
 
 
 def synthetic(model: Model, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +62,41 @@ def coverage(model: Model, obs: Observations, replicates: int, particles: int, *
     for rep in range(replicates):
         truth, gap = synthetic(model, seed + rep)
         model.obs = Observations(obs.months, obs.years, gap, obs.band, "synthetic")
+        unit = make_design("mc", particles, model.priors.columns, rep).unit_rows(0, particles)
+        post = smc.temper(model.loglik, unit, seed=rep, ess_fraction=0.5, mcmc_steps=mcmc_steps)
+        true_values = model.priors.map(truth)
+        for name in names:
+            lo, hi = interval(post, model.priors, name, level)
+            hits[name] += int(lo <= true_values[name][0] <= hi)
+    model.obs = obs
+    return Coverage(hits, replicates)
+
+
+def synthetic_levels(model: Any, seed: int) -> tuple[np.ndarray, Any]:
+    """A unit-hypercube point drawn from the prior (1, d) and a leaderboard drawn from it: a new
+    record (prediction plus noise) at each of the observed record months, NaN elsewhere, so the
+    synthetic records fall in the same months as the real ones."""
+    from dataclasses import replace
+
+    from engine.calibration.levels import simulate
+
+    rng = np.random.default_rng(seed)
+    truth = rng.random((1, model.priors.columns))
+    rec = model.obs.record
+    draw = simulate(model, truth, model.obs.years, rng)[0]
+    return truth, replace(model.obs, level=np.where(rec, draw, np.nan), source="synthetic")
+
+
+def coverage_levels(model: Any, replicates: int, particles: int, *,
+                    names: Sequence[str] = INFORMED_LEVELS, level: float = 0.9, seed: int = 1000,
+                    mcmc_steps: int = 4) -> Coverage:
+    """:func:`coverage` for the levels likelihood (a :class:`~.levels.LevelModel`)."""
+    obs = model.obs
+    hits = {name: 0 for name in names}
+    for rep in range(replicates):
+        truth, synthetic = synthetic_levels(model, seed + rep)
+        assert (synthetic.record == obs.record).all()
+        model.obs = synthetic
         unit = make_design("mc", particles, model.priors.columns, rep).unit_rows(0, particles)
         post = smc.temper(model.loglik, unit, seed=rep, ess_fraction=0.5, mcmc_steps=mcmc_steps)
         true_values = model.priors.map(truth)
