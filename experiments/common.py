@@ -77,8 +77,14 @@ def evaluator(s: Settings) -> Callable[[Job, Path], Evaluation]:
     return run
 
 
-def summarise(scenarios: xr.Dataset) -> xr.Dataset:
-    return outcomes.summarise(scenarios, outcomes.scalar_outcomes(scenarios))
+def summarise(scenarios: xr.Dataset, benchmark: str | None = None) -> xr.Dataset:
+    """Every scalar outcome's summary; with ``benchmark`` (``outcomes.benchmark``) that
+    benchmark's peak and gaps lead."""
+    names = outcomes.scalar_outcomes(scenarios)
+    if benchmark is not None:
+        from engine.model.benchmarks import lead
+        names = lead(names, benchmark)
+    return outcomes.summarise(scenarios, names)
 
 
 def priors_section(s: Settings) -> Section:
@@ -117,6 +123,11 @@ def caveats(summary: xr.Dataset) -> list[str]:
         if float(s["undefined_share"]) > 0:
             out.append(f"`{name}` ({what}) is undefined in {float(s['undefined_share']):.1%} "
                        "of scenarios.")
+    for name in summary["outcome"].values:  # the capability layer: peaks already past
+        if str(name).startswith("t_peak_benchmark_"):
+            s = summary.sel(outcome=name)
+            out.append(f"In {float(s['negative_share']):.1%} of scenarios the {s['long_name'].values} "
+                       f"lies in the past (`{name}` < 0): that gap is closing now.")
     return out
 
 

@@ -92,7 +92,7 @@ def scenarios(n: int, seed: int, *, switch: bool = True, policy: str = "both",
         v[f"{name}_midpoint"] = rng.uniform(18.0, 32.0, n)
         v[f"{name}_slope"] = lu(0.1, 5.0)
         if invalid:
-            v[f"{name}_ceiling"] = np.where(rng.random(n) < invalid / 6, b.floor,
+            v[f"{name}_ceiling"] = np.where(rng.random(n) < invalid / 6, b.floor - 0.01,
                                             v[f"{name}_ceiling"])
     return Params(**v)
 

@@ -113,6 +113,9 @@ def score(log_c: ArrayLike, floor: ArrayLike, ceiling: ArrayLike, midpoint: Arra
 
 #: Benchmark names of the capability layer, in order (parameters, outcomes and series follow it).
 NAMES: tuple[str, ...] = tuple(BENCHMARKS)
+#: Choices of ``outcomes.benchmark`` (which benchmark the report leads with): the layer's, and
+#: ``mmlu``, the paper's loss-to-MMLU sigmoid (engine.model.capability).
+HEADLINES: tuple[str, ...] = NAMES + ("mmlu",)
 #: The uncertain parameters of each benchmark's logistic (the floor is its chance level).
 FIELDS: tuple[str, ...] = ("ceiling", "midpoint", "slope")
 #: Logit beyond which a score is saturated for the peak search (see above).
@@ -123,6 +126,37 @@ MIN_PEAK = 1e-9
 #: Newton/bisection steps at most per root (each bisection halves the bracket: 100 suffice for
 #: any bracket below 1e15 years to reach the rounding of t).
 ITERATIONS = 100
+
+
+def headline(benchmark: str) -> tuple[str, ...]:
+    """The gap series and peak outcomes of the benchmark a report leads with
+    (``outcomes.benchmark``; ``mmlu``: the paper's sigmoid)."""
+    if benchmark == "mmlu":
+        return ("benchmark_gap", "t_peak_benchmark", "peak_benchmark_gap")
+    return (f"benchmark_gap_{benchmark}", f"t_peak_benchmark_{benchmark}",
+            f"peak_benchmark_gap_{benchmark}")
+
+
+def lead(names: Any, benchmark: str) -> list[str]:
+    """``names`` with the headline benchmark's series and outcomes (and its gaps at the
+    horizons) first, the others in their order.
+
+    Example
+    -------
+    >>> lead(["loss_gap", "benchmark_gap", "benchmark_gap_gpqa_diamond"], "gpqa_diamond")
+    ['benchmark_gap_gpqa_diamond', 'loss_gap', 'benchmark_gap']
+    """
+    first = headline(benchmark)
+    prefix = f"{first[0]}_at_" if benchmark != "mmlu" else None
+
+    def rank(n: str) -> int:
+        if n in first:
+            return first.index(n)
+        return len(first) if prefix and n.startswith(prefix) else len(first) + 1
+
+    names = list(names)
+    return sorted(names, key=lambda n: (min(rank(n), len(first) + 1), rank(n)
+                                        if rank(n) <= len(first) else names.index(n)))
 
 
 def parameter(benchmark: str, field: str) -> str:
@@ -207,7 +241,7 @@ def peak(paths: Any, floor: float, ceiling: ArrayLike, midpoint: ArrayLike,
     >>> size, when = peak(Paths(PAPER.replace(sota_budget_usd=1e9, meek_budget_usd=1e5,
     ...                                       flop_per_usd=3e17)), 0.1, 0.942, 23.77, 0.9)
     >>> round(float(size), 2), round(float(when), 2)
-    (57.14, 1.52)
+    (57.57, -0.21)
     """
     c = np.asarray(ceiling, dtype=float)
     mu = np.asarray(midpoint, dtype=float)

@@ -106,8 +106,9 @@ NOT_SHRINKING = Bound(9, lambda x: np.isfinite(x) & (x >= 1),
 
 
 def _ceiling(floor: float) -> Bound:
-    """A benchmark's ceiling: above its chance level ``floor``, at most 1."""
-    return Bound(10, lambda x: (x > floor) & (x <= 1), f"within ({floor:g}, 1] (above chance)",
+    """A benchmark's ceiling: at least its chance level ``floor`` (equal: a flat score, no
+    gap), at most 1."""
+    return Bound(10, lambda x: (x >= floor) & (x <= 1), f"within [{floor:g}, 1] (chance to 1)",
                  monotone=0, hint=f"draw it on [{floor:g}, 1] (beta with low: {floor:g})")
 
 
@@ -329,7 +330,7 @@ REASONS: dict[int, str] = {
     7: "g_alg * g_hw**(1 - export_control_strength) <= 1: export controls stop meek progress",
     8: "L0 is not a finite number",
     9: "meek_growth is not a finite number >= 1 (the meek actor's budget must not shrink)",
-    10: "a benchmark's ceiling outside (its chance level, 1], or its midpoint or slope not a "
+    10: "a benchmark's ceiling outside [its chance level, 1], or its midpoint or slope not a "
         "finite number (the slope > 0)",
 }
 #: Which code a point breaking several rules gets: the first here (the most basic failure).
