@@ -197,13 +197,16 @@ def _f_and_slope(zs: Array, zm: Array, ps: Array, pm: Array, dp: Array) -> tuple
     return f, 0.5 * (ps * ps * es * (2.0 - es) - pm * pm * em * (2.0 - em))
 
 
-def _solve(f: Any, lo: Array, hi: Array, active: Array) -> Array:
+def _solve(f: Any, lo: Array, hi: Array, active: Array, start: Any = None) -> Array:
     """The root of f on [lo, hi] where f(lo) > 0 > f(hi) (``active``), by Newton's method
     safeguarded by bisection (a Newton step must stay inside the bracket and be shorter than
     half the step before last, as in Numerical Recipes' rtsafe; else the bracket is halved);
-    ``f(x)`` returns (value, derivative). NaN where not active."""
+    ``f(x)`` returns (value, derivative); it starts from ``start`` where that lies in the
+    bracket (else the midpoint). NaN where not active."""
     lo, hi = (np.where(active, v, 0.0) for v in np.broadcast_arrays(lo, hi))
     x = 0.5 * (lo + hi)
+    if start is not None:
+        x = np.where((start >= lo) & (start <= hi), start, x)
     done = ~active
     last = hi - lo  # the step before the last: Newton must at least halve it (else bisect)
     now = last
@@ -284,7 +287,19 @@ def peak(paths: Any, floor: float, ceiling: ArrayLike, midpoint: ArrayLike,
                 v = np.log(ps / pm) - _lncosh_half2(zs) + _lncosh_half2(zm)
                 return v, pm * np.tanh(0.5 * zm) - ps * np.tanh(0.5 * zs)
 
+            # where the frontier leads at t_c (z_s = -z_m), F(t_c) = (ps + pm) tanh(z_s/2) > 0
+            # and phi(t_c) = ln(ps/pm): t_c lies on phi's falling branch and bounds its root
+            # there, after t_c if the lead grows (r > 0), before it if it shrinks, at t_c if
+            # it is constant; elsewhere the root of F splits the piece
+            tc = seg.t0 + (2.0 * k * mu - kap * (2.0 * seg.m0 + seg.d0)) / (
+                kap * (2.0 * seg.a + seg.r))
+            fast = live & (seg.d0 + seg.r * (tc - seg.t0) > 0)
+            r = np.broadcast_to(seg.r, shape)
+            flat = fast & (r == 0) & (tc >= lo) & (tc < hi)
+            fa = np.where(r > 0, np.maximum(lo, tc), lo)
+            fb = np.where(r > 0, hi, np.minimum(hi, tc))
             f_lo, f_hi = big_f(lo)[0], big_f(hi)[0]
+            f_lo, f_hi = np.where(fast, np.nan, f_lo), np.where(fast, np.nan, f_hi)
             # where F changes sign on [lo, hi], its root t* splits the piece
             up = live & (f_lo < 0) & (f_hi > 0)      # ps > pm: phi falls after t*
             down = live & (f_lo > 0) & (f_hi < 0)    # ps < pm: phi falls before t*
@@ -296,8 +311,12 @@ def peak(paths: Any, floor: float, ceiling: ArrayLike, midpoint: ArrayLike,
             b = np.where(down, star, np.where(up | (f_lo > 0) | (f_hi > 0), hi, np.nan))
             none = ~live | ((f_lo <= 0) & (f_hi <= 0))
             a, b = np.where(none, np.nan, a), np.where(none, np.nan, b)
+            a = np.where(fast & (r != 0) & (fa < fb), fa, a)
+            b = np.where(fast & (r != 0) & (fa < fb), fb, b)
             has = (phi(a)[0] > 0) & (phi(b)[0] < 0)
-            cand_t.append(_solve(phi, a, b, has) if has.any() else np.full(shape, np.nan))
+            root = _solve(phi, a, b, has, np.where(fast, tc, np.nan)) if has.any() \
+                else np.full(shape, np.nan)
+            cand_t.append(np.where(flat, tc, root))
         times = np.stack(cand_t, axis=-1)
         best_g = np.full(shape, -np.inf)
         best_t = np.full(shape, np.nan)

@@ -19,7 +19,7 @@ from numba import njit
 from engine.model.benchmarks import ITERATIONS, MIN_PEAK, SATURATED
 from engine.model.compiled.bundles import Scenario
 from engine.model.compiled.constants import _INLINE, _JIT
-from engine.model.compiled.elementary import _exp_array
+from engine.model.compiled.elementary import _exp_array, _max, _min
 from engine.model.compiled.paths import (
     _breakpoints,
     _frontier,
@@ -47,43 +47,47 @@ def _gap_at(t: float, sc: Scenario, floor: float, c: float, mu: float, k: float)
 
 
 @njit(**_INLINE)
-def _lc2(z: float) -> float:
-    """2 ln cosh(z/2) + 2 ln 2 = |z| + 2 log1p(e^-|z|)."""
-    a = abs(z)
-    return a + 2.0 * math.log1p(math.exp(-a))
-
-
-@njit(**_INLINE)
 def _fz(t: float, which: int, t0: float, s0: float, m0: float, us: float, um: float,
-        kap: float, kmu: float, ps: float, pm: float, dp: float) -> tuple[float, float]:
+        kap: float, kmu: float, ps: float, pm: float, dp: float, lr: float
+        ) -> tuple[float, float]:
     """(value, derivative) of F (which = 0, accurate where both tanh saturate:
-    benchmarks._f_and_slope) or phi (which = 1) at t on one piece (dp = ps - pm)."""
+    benchmarks._f_and_slope) or phi (which = 1) at t on one piece (dp = ps - pm,
+    lr = ln(ps/pm)). With u = e^-|z|: tanh(|z|/2) = (1 - u)/(1 + u), 1 - tanh(|z|/2) =
+    2u/(1 + u), 2 ln cosh(z/2) + 2 ln 2 = |z| + 2 log1p(u): two exponentials an evaluation."""
     dt = t - t0
     zm = kap * (m0 + um * dt) - kmu
     zs = kap * (s0 + us * dt) - kmu
-    ts = math.tanh(0.5 * zs)
-    tm = math.tanh(0.5 * zm)
+    az = abs(zs)
+    am = abs(zm)
+    u_s = math.exp(-az)
+    u_m = math.exp(-am)
+    sg_s = 1.0 if zs >= 0.0 else -1.0
+    sg_m = 1.0 if zm >= 0.0 else -1.0
+    es = 2.0 * u_s / (1.0 + u_s)
+    em = 2.0 * u_m / (1.0 + u_m)
+    ts = sg_s * (1.0 - es)
+    tm = sg_m * (1.0 - em)
     if which == 0:
-        es = 2.0 / (1.0 + math.exp(abs(zs)))
-        em = 2.0 / (1.0 + math.exp(abs(zm)))
-        if (zs >= 0.0) == (zm >= 0.0):
-            f = (1.0 if zs >= 0.0 else -1.0) * (dp - (ps * es - pm * em))
+        if sg_s == sg_m:
+            f = sg_s * (dp - (ps * es - pm * em))
         else:
             f = ps * ts - pm * tm
         return f, 0.5 * (ps * ps * es * (2.0 - es) - pm * pm * em * (2.0 - em))
-    return math.log(ps / pm) - _lc2(zs) + _lc2(zm), pm * tm - ps * ts
+    return lr - (az + 2.0 * math.log1p(u_s)) + (am + 2.0 * math.log1p(u_m)), pm * tm - ps * ts
 
 
 @njit(**_JIT)
-def _root(which: int, sign: float, lo: float, hi: float, t0: float, s0: float, m0: float,
-          us: float, um: float, kap: float, kmu: float, ps: float, pm: float, dp: float) -> float:
-    """The root of sign * f on [lo, hi] (positive at lo, negative at hi): Newton's method
-    safeguarded by bisection (benchmarks._solve, rtsafe's rule)."""
-    x = 0.5 * (lo + hi)
+def _root(which: int, sign: float, lo: float, hi: float, x: float, t0: float, s0: float,
+          m0: float, us: float, um: float, kap: float, kmu: float, ps: float, pm: float,
+          dp: float, lr: float) -> float:
+    """The root of sign * f on [lo, hi] (positive at lo, negative at hi) from x (NaN: the
+    midpoint): Newton's method safeguarded by bisection (benchmarks._solve, rtsafe's rule)."""
+    if not (x >= lo and x <= hi):
+        x = 0.5 * (lo + hi)
     last = hi - lo
     now = last
     for _ in range(ITERATIONS):
-        v, d = _fz(x, which, t0, s0, m0, us, um, kap, kmu, ps, pm, dp)
+        v, d = _fz(x, which, t0, s0, m0, us, um, kap, kmu, ps, pm, dp, lr)
         v = sign * v
         d = sign * d
         if v > 0.0:
@@ -114,7 +118,8 @@ def _piece_max(lo: float, hi: float, t0: float, sc: Scenario, a: float, r: float
     kap = k / _LN10
     kmu = k * mu
     m0 = _meek(t0, sc)
-    s0 = m0 + _lead(t0, sc)
+    d0 = _lead(t0, sc)
+    s0 = m0 + d0
     us = a + r
     ps = kap * us
     pm = kap * a
@@ -125,19 +130,34 @@ def _piece_max(lo: float, hi: float, t0: float, sc: Scenario, a: float, r: float
         hi = min(hi, t0 + ((mu + SATURATED / k) * _LN10 - m0) / a)
     if not (lo < hi and pm > 0.0 and ps > 0.0):
         return np.nan
-    f_lo = _fz(lo, 0, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)[0]
-    f_hi = _fz(hi, 0, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)[0]
+    lr = math.log(ps / pm)
+    # where the frontier leads at t_c (z_s = -z_m), F(t_c) > 0 and phi(t_c) = ln(ps/pm):
+    # t_c bounds the root of phi on the falling branch (benchmarks.peak)
+    tc = t0 + (2.0 * kmu - kap * (2.0 * m0 + d0)) / (kap * (2.0 * a + r))
+    if d0 + r * (tc - t0) > 0.0:
+        if r == 0.0:
+            return tc if (tc >= lo and tc < hi) else np.nan
+        x0 = _max(lo, tc) if r > 0.0 else lo
+        x1 = hi if r > 0.0 else _min(hi, tc)
+        if not x0 < x1:
+            return np.nan
+        if _fz(x0, 1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)[0] > 0.0 and \
+                _fz(x1, 1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)[0] < 0.0:
+            return _root(1, 1.0, x0, x1, tc, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)
+        return np.nan
+    f_lo = _fz(lo, 0, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)[0]
+    f_hi = _fz(hi, 0, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)[0]
     if f_lo <= 0.0 and f_hi <= 0.0:
         return np.nan
     x0 = lo
     x1 = hi
     if f_lo < 0.0 and f_hi > 0.0:      # ps > pm: phi falls after the root of F
-        x0 = _root(0, -1.0, lo, hi, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)
+        x0 = _root(0, -1.0, lo, hi, np.nan, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)
     elif f_lo > 0.0 and f_hi < 0.0:    # ps < pm: phi falls before it
-        x1 = _root(0, 1.0, lo, hi, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)
-    if _fz(x0, 1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)[0] > 0.0 and \
-            _fz(x1, 1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)[0] < 0.0:
-        return _root(1, 1.0, x0, x1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp)
+        x1 = _root(0, 1.0, lo, hi, np.nan, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)
+    if _fz(x0, 1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)[0] > 0.0 and \
+            _fz(x1, 1, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)[0] < 0.0:
+        return _root(1, 1.0, x0, x1, np.nan, t0, s0, m0, us, a, kap, kmu, ps, pm, dp, lr)
     return np.nan
 
 
