@@ -592,7 +592,7 @@ def outcome_rows(n_horizons: int) -> dict[str, int]:
     -------
     >>> rows = outcome_rows(3)
     >>> rows["t_peak"], rows["gap"], rows["years_behind"], output_width(3)
-    (0, 12, 15, 21)
+    (0, 16, 19, 31)
     """
     rows = {name: k for k, name in enumerate(OUTCOMES)}
     for f, fam in enumerate(FAMILIES):
