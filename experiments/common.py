@@ -123,11 +123,13 @@ def caveats(summary: xr.Dataset) -> list[str]:
         if float(s["undefined_share"]) > 0:
             out.append(f"`{name}` ({what}) is undefined in {float(s['undefined_share']):.1%} "
                        "of scenarios.")
+    from engine.model.benchmarks import BENCHMARKS
     for name in summary["outcome"].values:  # the capability layer: peaks already past
-        if str(name).startswith("t_peak_benchmark_"):
-            s = summary.sel(outcome=name)
-            out.append(f"In {float(s['negative_share']):.1%} of scenarios the {s['long_name'].values} "
-                       f"lies in the past (`{name}` < 0): that gap is closing now.")
+        bench = BENCHMARKS.get(str(name).removeprefix("t_peak_benchmark_"))
+        if bench is not None:
+            share = float(summary.sel(outcome=name)["negative_share"])
+            out.append(f"In {share:.1%} of scenarios the {bench.long_name} gap has already "
+                       f"peaked (`{name}` < 0): it is closing now.")
     return out
 
 
