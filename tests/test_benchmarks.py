@@ -214,3 +214,15 @@ def test_literature_priors_match_the_derivation():
             # to 1%, its GPQA midpoint interval [25.18, 26.13] is sd 0.29's [25.173, 26.127]
             np.testing.assert_allclose(got, want, rtol=0.01 if f == "slope" else 0,
                                        atol=0.01 if f == "midpoint" else 6e-4)
+
+
+def test_the_headline_benchmark_leads_fans_and_summaries():
+    from tests.test_configs import settings
+    assert settings([]).config.outcomes.benchmark == "mmlu_pro"
+    assert settings(["priors=paper"]).config.outcomes.benchmark == "mmlu"
+    names = ["t_peak", "benchmark_gap_gpqa_diamond_at_5y", "peak_benchmark_gap",
+             "t_peak_benchmark_gpqa_diamond", "peak_benchmark_gap_gpqa_diamond", "gap_at_5y"]
+    assert benchmarks.lead(names, "gpqa_diamond") == [
+        "t_peak_benchmark_gpqa_diamond", "peak_benchmark_gap_gpqa_diamond",
+        "benchmark_gap_gpqa_diamond_at_5y", "t_peak", "peak_benchmark_gap", "gap_at_5y"]
+    assert benchmarks.lead(names, "mmlu")[0] == "peak_benchmark_gap"
