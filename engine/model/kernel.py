@@ -16,7 +16,8 @@ benchmark peak, the series) runs in one compiled loop over the scenarios, so
   single IEEE operations, exact on every machine).
 
 Where the time goes, and how it is kept small (about 3 us per scenario for every outcome and a
-301-point loss-gap series on one core; ``benchmarks/kernel_speed.py``):
+301-point loss-gap series on one core, 4.4 us with the capability layer's two peaks; each of
+its 301-point benchmark series adds about 2 us; ``benchmarks/kernel_speed.py``):
 
 - ``exp`` and ``expm1`` are branch-free polynomials (within 1 and 2 ulp), so that numba
   vectorises the loops that call them; numpy's own SIMD exp/tanh differ from any libm by an ulp
@@ -29,6 +30,9 @@ Where the time goes, and how it is kept small (about 3 us per scenario for every
   scenarios run in lock step, vectorised across them;
 - gap values at breakpoints and critical points are computed once, vectorised, and shared by
   ``t_peak``, ``peak_gap``, ``t_inflection`` and the bracket of ``t_below``;
+- each capability-layer peak brackets its one root per piece at t_c, where the two logits are
+  opposite (:mod:`.compiled.benchmarks`), and finds it in 5 to 6 evaluations of two
+  exponentials each;
 - a fan's histograms are counted here (``bins``): each series row is binned while it is in
   the core's cache and only its int16 bin columns are kept for the block, so a large fan
   never materialises (scenario, t) series (``binning.py``; 40% less time per scenario than
