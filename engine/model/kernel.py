@@ -123,9 +123,9 @@ def _block(par: np.ndarray, par_rows: np.ndarray, ok: np.ndarray, t: np.ndarray,
     is also counted into the fixed bins of hist[h]: each row's columns go to hcol[h] as soon as
     it is computed, and are counted after the block. Benchmark b of the capability layer has
     floor bfl[b], its (ceiling, midpoint, slope) in input rows brow[b], its (t_peak, peak,
-    first horizon) in output rows bout[b] and its series in slot bslot[b] (-1: not wanted). ``ser`` holds a row per scenario, or
-    (``ser.shape[1] == 1`` for a block of more than one) one scratch row per series that every
-    scenario overwrites.
+    first horizon) in output rows bout[b] and its series in slot bslot[b] (-1: not wanted).
+    ``ser`` holds a row per scenario, or (``ser.shape[1] == 1`` for a block of more than one)
+    one scratch row per series that every scenario overwrites.
     """
     n = par.shape[1]
     scratch = ser.shape[1] != n
