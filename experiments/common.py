@@ -78,8 +78,14 @@ def evaluator(s: Settings) -> Callable[[Job, Path], Evaluation]:
     return run
 
 
-def summarise(scenarios: xr.Dataset) -> xr.Dataset:
-    return outcomes.summarise(scenarios, outcomes.scalar_outcomes(scenarios))
+def summarise(scenarios: xr.Dataset, benchmark: str | None = None) -> xr.Dataset:
+    """Every scalar outcome's summary; with ``benchmark`` (``outcomes.benchmark``) that
+    benchmark's peak and gaps lead."""
+    names = outcomes.scalar_outcomes(scenarios)
+    if benchmark is not None:
+        from engine.model.benchmarks import lead
+        names = lead(names, benchmark)
+    return outcomes.summarise(scenarios, names)
 
 
 def priors_section(s: Settings) -> Section:
@@ -147,6 +153,13 @@ def caveats(summary: xr.Dataset) -> list[str]:
             why = f" ({comment.split('NaN: ', 1)[1]})" if "NaN: " in comment else ""
             out.append(f"The {label(name)} (`{name}`) is undefined in "
                        f"{float(s['undefined_share']):.1%} of scenarios{why}.")
+    from engine.model.benchmarks import BENCHMARKS
+    for name in summary["outcome"].values:  # the capability layer: peaks already past
+        bench = BENCHMARKS.get(str(name).removeprefix("t_peak_benchmark_"))
+        if bench is not None:
+            share = float(summary.sel(outcome=name)["negative_share"])
+            out.append(f"In {share:.1%} of scenarios the {bench.long_name} gap has already "
+                       f"peaked (`{name}` < 0): it is closing now.")
     return out
 
 

@@ -14,6 +14,7 @@ from engine.analysis.outcomes import thinned
 from engine.calibration import posterior
 from engine.config import Settings, check_names
 from engine.config.checks import at_least
+from engine.model.benchmarks import headline, lead
 from engine.reducers import FanHistogram
 from engine.reports.html import Section
 from engine.runs import RunDir
@@ -82,6 +83,9 @@ class Fan(Experiment):
         from engine.plots.sets import fan_set  # matplotlib: imported when a run draws
 
         series, sec = list(s.config.output.series), s.config.fan
+        # the headline benchmark's gap leads the fans and the summary (outcomes.benchmark)
+        bench = s.config.outcomes.benchmark
+        series = lead(series + [g for g in headline(bench)[:1] if g not in series], bench)
         design, source = s.design, "the priors"
         if sec.calibration:  # scenarios drawn from a calibration's posterior
             design = posterior.design(posterior.load(sec.calibration), s.priors, s.design.rows,
@@ -92,7 +96,7 @@ class Fan(Experiment):
                      reducers={"fan": FanHistogram(series, log=list(sec.log_scale), bins=BINS)})
         scenarios = ev.open()
         phase("analyse")
-        quantiles, summary = fan(ev, series, BINS), summarise(scenarios)
+        quantiles, summary = fan(ev, series, BINS), summarise(scenarios, bench)
         phase("write")
         io.save_netcdf(io.cf_dataset(quantiles, attrs), run.file("fan.nc"))
         io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))

@@ -75,7 +75,7 @@ class Morris(Experiment):
                             num_levels=sec.num_levels, num_resamples=sec.num_resamples,
                             conf_level=sec.conf_level, seed=s.seed, attrs=attrs)
         io.save_netcdf(io.cf_dataset(mo), run.file("morris.nc"))
-        summary = summarise(scenarios)
+        summary = summarise(scenarios, s.config.outcomes.benchmark)
         with xr.open_dataset(run.file("morris.nc")) as saved:
             figures = morris_set(saved, run.staging)
         self.report(run, s, attrs, "Morris screening", [Section("Elementary effects", [

@@ -91,7 +91,7 @@ class Sobol(Experiment):
             design, factors, s.simulator.analysed(sec.outputs), names, s.t,
             num_resamples=sec.num_resamples, conf_level=sec.conf_level, seed=s.seed,
             target_width=sec.target_width, max_n=sec.max_n, attrs=attrs)
-        summary = summarise(scenarios)
+        summary = summarise(scenarios, s.config.outcomes.benchmark)
         phase("write")
         io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
         io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))

@@ -33,7 +33,9 @@ def test_default_priors_are_2025_anchored_and_never_put_the_frontier_behind():
     assert s.config.actor.name == "open_weights_lab" and s.config.time.start_year == 2025
     assert s.priors.uncertain == ["scaling_law", "g_alg", "g_hw", "g_inv", "g_inf",
                                   "meek_budget_usd", "sota_budget_usd", "flop_per_usd",
-                                  "inference_compute_multiplier"]
+                                  "inference_compute_multiplier", "mmlu_pro_ceiling",
+                                  "mmlu_pro_midpoint", "mmlu_pro_slope", "gpqa_diamond_ceiling",
+                                  "gpqa_diamond_midpoint", "gpqa_diamond_slope"]
     assert s.priors.support("sota_budget_usd") == (1e8, 1e9)
     assert s.priors.support("flop_per_usd") == (1e17, 1e18)
     for prior in s.priors:

@@ -959,7 +959,11 @@ def test_paper_values_are_the_authors():
         "g_inf": 9.0, "meek_budget_usd": 1000.0, "sota_budget_usd": 1000.0,
         "flop_per_usd": 1e17, "price_per_token_usd": 1e-8, "switch_year": math.inf,
         "g_inv_after": 1.0, "export_control_strength": 0.0, "diffusion_lag_years": 0.0,
-        "inference_compute_multiplier": 1.0, "meek_growth": 1.0}
+        "inference_compute_multiplier": 1.0, "meek_growth": 1.0,
+        # the capability layer (no value in the paper): its priors' medians, data/BENCHMARKS.md
+        "mmlu_pro_ceiling": 0.942, "mmlu_pro_midpoint": 23.77, "mmlu_pro_slope": 0.90,
+        "gpqa_diamond_ceiling": 0.969, "gpqa_diamond_midpoint": 25.65,
+        "gpqa_diamond_slope": 0.91}
 
 
 def test_inference_compute_multiplier_shifts_the_catchup_by_its_log_over_the_slope():
@@ -1060,7 +1064,7 @@ def test_invalid_array_entries_become_nan_with_reason_codes():
                 "benchmark_peak": lambda q: model.benchmark_peak(q, horizon=10.0)[0],
             }[name](scalar)
             assert float(values[i]) == pytest.approx(float(single), rel=1e-12), name
-    assert set(model.DOMAIN_REASONS) == set(range(10))
+    assert set(model.DOMAIN_REASONS) == set(range(11))  # 10: the capability layer's
 
 
 # --------------------------------------------------------------------------- properties at extremes

@@ -29,7 +29,8 @@ import numpy as np
 import pytest
 
 from engine.model import kernel, outcomes, registry, searches
-from engine.model.outcomes import SERIES, Options
+from engine.model.benchmarks import BENCHMARKS
+from engine.model.outcomes import SERIES, Options, _bench_gap
 from engine.model.params import NAMES, PAPER, Params
 from engine.model.paths import Paths
 
@@ -83,6 +84,16 @@ def scenarios(n: int, seed: int, *, switch: bool = True, policy: str = "both",
         v["meek_growth"] = np.where(rng.random(n) < 0.5, 1.0, v["g_inv"] ** u)
         if invalid:  # a shrinking meek budget is outside the domain
             v["meek_growth"] = np.where(rng.random(n) < invalid / 6, 0.8, v["meek_growth"])
+    # the capability layer, drawn last (the draws above stay those of earlier versions): floors
+    # to 1, midpoints over the paths' range of compute, slopes from flat to steep
+    for name, b in BENCHMARKS.items():
+        v[f"{name}_ceiling"] = np.where(rng.random(n) < 0.1, 1.0,
+                                        rng.uniform(b.floor + 0.01, 1.0, n))
+        v[f"{name}_midpoint"] = rng.uniform(18.0, 32.0, n)
+        v[f"{name}_slope"] = lu(0.1, 5.0)
+        if invalid:
+            v[f"{name}_ceiling"] = np.where(rng.random(n) < invalid / 6, b.floor - 0.01,
+                                            v[f"{name}_ceiling"])
     return Params(**v)
 
 
@@ -150,8 +161,13 @@ def assert_agree(p: Params, t: np.ndarray, o: Options = Options(),
         fin = np.isfinite(r)
         if name != "domain_reason" and registry.resolve(name)[0].tolerance == "maximiser":
             q = p.arrays().map(lambda v: np.broadcast_to(v, r.shape)[fin])
-            at_kernel = searches.benchmark_gap(k[fin], q, steps=o.steps)
-            peak = ref["peak_benchmark_gap"][fin]
+            of = registry.resolve(name)[0].of or "peak_benchmark_gap"
+            if of == "peak_benchmark_gap":
+                at_kernel = searches.benchmark_gap(k[fin], q, steps=o.steps)
+            else:  # a benchmark of the capability layer: its gap on the reference's paths
+                bench = of.removeprefix("peak_benchmark_gap_")
+                at_kernel = _bench_gap(Paths(q, o.inference), k[fin], q, bench)
+            peak = ref[of][fin]
             err = np.abs(at_kernel - peak) - 1e-12 * (np.abs(peak) + 100.0)
             assert np.all(err <= 0), (name, float(err.max()))
         else:

@@ -47,6 +47,13 @@ RANGES: dict[str, tuple[float, float, tuple[float, ...]]] = {
     "export_control_strength": (-0.2, 1.2, (0.0, 1.0)),
     "inference_compute_multiplier": (0.1, 100.0, (0.0, INF)),
     "diffusion_lag_years": (-1.0, 8.0, (0.0, INF)),
+    # the capability layer: ceilings across chance (0.10, 0.25) and 1
+    "mmlu_pro_ceiling": (0.0, 1.2, (0.1, 1.0, -INF, INF)),
+    "mmlu_pro_midpoint": (15.0, 35.0, (INF, -INF)),
+    "mmlu_pro_slope": (-0.5, 5.0, (0.0, INF)),
+    "gpqa_diamond_ceiling": (0.0, 1.2, (0.25, 1.0, -INF, INF)),
+    "gpqa_diamond_midpoint": (15.0, 35.0, (INF, -INF)),
+    "gpqa_diamond_slope": (-0.5, 5.0, (0.0, INF)),
 }
 
 
@@ -275,12 +282,12 @@ def test_kernel_rows_follow_the_registry(monkeypatch):
     monkeypatch.setattr(registry, "FAMILIES", registry.FAMILIES[::-1])
     monkeypatch.setattr(kernel, "NAMES", NAMES[::-1])
     monkeypatch.setattr(kernel, "SERIES", registry.SERIES[::-1])
-    for cached in (kernel._out_rows, kernel._par_rows, kernel._slots):
+    for cached in (kernel._out_rows, kernel._par_rows, kernel._slots, kernel._bench_rows):
         cached.cache_clear()
     try:
         got = kernel.evaluate(p, T121, o, series=registry.SERIES)
     finally:
-        for cached in (kernel._out_rows, kernel._par_rows, kernel._slots):
+        for cached in (kernel._out_rows, kernel._par_rows, kernel._slots, kernel._bench_rows):
             cached.cache_clear()
     assert [n for n in got if n in registry.OUTCOMES] == list(registry.OUTCOMES)  # reversed
     assert set(got) == set(want)

@@ -129,8 +129,11 @@ class OutcomesConfig:
     false_alarm: float = MISSING
     miss: float = MISSING
     slowdown: float = MISSING
+    benchmark: str = "mmlu_pro"
 
     def check(self) -> None:
+        from engine.model.benchmarks import HEADLINES
+        choice("outcomes.benchmark", self.benchmark, HEADLINES)
         positive("outcomes.threshold_nats", self.threshold_nats)
         if not self.horizons:
             fail("outcomes.horizons", list(self.horizons), "must name at least one year")

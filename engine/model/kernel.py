@@ -16,7 +16,8 @@ benchmark peak, the series) runs in one compiled loop over the scenarios, so
   single IEEE operations, exact on every machine).
 
 Where the time goes, and how it is kept small (about 3 us per scenario for every outcome and a
-301-point loss-gap series on one core; ``benchmarks/kernel_speed.py``):
+301-point loss-gap series on one core, 4.4 us with the capability layer's two peaks; each of
+its 301-point benchmark series adds about 2 us; ``benchmarks/kernel_speed.py``):
 
 - ``exp`` and ``expm1`` are branch-free polynomials (within 1 and 2 ulp), so that numba
   vectorises the loops that call them; numpy's own SIMD exp/tanh differ from any libm by an ulp
@@ -29,6 +30,9 @@ Where the time goes, and how it is kept small (about 3 us per scenario for every
   scenarios run in lock step, vectorised across them;
 - gap values at breakpoints and critical points are computed once, vectorised, and shared by
   ``t_peak``, ``peak_gap``, ``t_inflection`` and the bracket of ``t_below``;
+- each capability-layer peak brackets its one root per piece at t_c, where the two logits are
+  opposite (:mod:`.compiled.benchmarks`), and finds it in 5 to 6 evaluations of two
+  exponentials each;
 - a fan's histograms are counted here (``bins``): each series row is binned while it is in
   the core's cache and only its int16 bin columns are kept for the block, so a large fan
   never materialises (scenario, t) series (``binning.py``; 40% less time per scenario than
@@ -58,7 +62,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from engine.model import registry
+from engine.model import benchmarks, registry
 from engine.model.capability import sprt_numerator
 from engine.model.compiled.binning import (
     MAX_BINS,
@@ -68,6 +72,7 @@ from engine.model.compiled.binning import (
     nan_column,
     scale,
 )
+from engine.model.compiled.benchmarks import _bench_peak, _bench_series, _gap_at
 from engine.model.compiled.bundles import STAMP, Scenario, Settings, Workspace, layout
 from engine.model.compiled.constants import (
     _INFERENCE_FORMS,
@@ -108,16 +113,19 @@ def _block(par: np.ndarray, par_rows: np.ndarray, ok: np.ndarray, t: np.ndarray,
            grid: np.ndarray, horizons: np.ndarray, st: Settings, out: np.ndarray,
            out_rows: np.ndarray, ser: np.ndarray, slots: np.ndarray, hmap: np.ndarray,
            hlo: np.ndarray, hsc: np.ndarray, hlog: np.ndarray, hist: np.ndarray,
-           hcol: np.ndarray) -> None:
+           hcol: np.ndarray, bfl: np.ndarray, brow: np.ndarray, bout: np.ndarray,
+           bslot: np.ndarray) -> None:
     """Every requested outcome and series of the block, scenario by scenario.
 
     ``par[par_rows[0].<name>, i]`` is parameter <name> of scenario i; ``out_rows[0]`` and
     ``slots[0]`` give the rows of the outcomes in ``out`` and of the series in ``ser``
     (:func:`.compiled.bundles.layout`, from the registry). Series slot s with hmap[s] = h >= 0
     is also counted into the fixed bins of hist[h]: each row's columns go to hcol[h] as soon as
-    it is computed, and are counted after the block. ``ser`` holds a row per scenario, or
-    (``ser.shape[1] == 1`` for a block of more than one) one scratch row per series that every
-    scenario overwrites.
+    it is computed, and are counted after the block. Benchmark b of the capability layer has
+    floor bfl[b], its (ceiling, midpoint, slope) in input rows brow[b], its (t_peak, peak,
+    first horizon) in output rows bout[b] and its series in slot bslot[b] (-1: not wanted).
+    ``ser`` holds a row per scenario, or (``ser.shape[1] == 1`` for a block of more than one)
+    one scratch row per series that every scenario overwrites.
     """
     n = par.shape[1]
     scratch = ser.shape[1] != n
@@ -176,6 +184,19 @@ def _block(par: np.ndarray, par_rows: np.ndarray, ok: np.ndarray, t: np.ndarray,
             if filled == _W:
                 _golden(lane, lane_i, filled, st, out, rows)
                 filled = 0
+        for b in range(bfl.shape[0]):  # the capability layer
+            fl = bfl[b]
+            bc = par[brow[b, 0], i]
+            bm = par[brow[b, 1], i]
+            bk = par[brow[b, 2], i]
+            if do_out:
+                pk, when = _bench_peak(sc, fl, bc, bm, bk)
+                out[bout[b, 1], i] = pk
+                out[bout[b, 0], i] = when
+                for j in range(st.nh):
+                    out[bout[b, 2] + j, i] = _gap_at(horizons[j], sc, fl, bc, bm, bk)
+            if bslot[b] >= 0:
+                _bench_series(t, nt, ser[bslot[b], si], x1, x2, sc, fl, bc, bm, bk)
         if ser.shape[0] > 0:
             _series(si, ser, sl, sc, st, t, x1, x2, cb, sb, tv, gv, wk, at)
             for s in range(ser.shape[0]):
@@ -312,8 +333,11 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
                         horizon=horizon, thr=thr, log_thr=log_thr, log_flop=log_flop, sn=sn,
                         steps=steps, isteps=isteps, iterations=int(options.benchmark_iterations),
                         form=_INFERENCE_FORMS[options.inference], stamp=STAMP[0])
+    bfl, brow, bout = _bench_rows(len(horizons))
+    bslot = np.array([order.index(f"benchmark_gap_{b}") if f"benchmark_gap_{b}" in order else -1
+                      for b in benchmarks.NAMES], dtype=np.int64)
     _block(par, par_rows, reason == 0, t_arr, grid, horizons, settings, out, out_rows, ser,
-           slots, hmap, hlo, hsc, hlog, hist, hcol)
+           slots, hmap, hlo, hsc, hlog, hist, hcol, bfl, brow, bout, bslot)
 
     result: dict[str, Array] = {"domain_reason": reason}
     for k, name in enumerate(names):
@@ -335,6 +359,22 @@ def _out_rows(n_horizons: int) -> np.ndarray:
     """Row of each outcome (and first row of each family) in the kernel's output."""
     rows = registry.outcome_rows(n_horizons)
     return layout(tuple(rows), rows)
+
+
+@functools.cache
+def _bench_rows(n_horizons: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per benchmark of the capability layer: its floor, the input rows of (ceiling, midpoint,
+    slope) and the output rows of (t_peak_benchmark_<b>, peak_benchmark_gap_<b>, the first
+    horizon of benchmark_gap_<b>_at_<h>y)."""
+    rows = registry.outcome_rows(n_horizons)
+    names = list(NAMES)
+    bfl = np.array([benchmarks.BENCHMARKS[b].floor for b in benchmarks.NAMES])
+    brow = np.array([[names.index(benchmarks.parameter(b, f)) for f in benchmarks.FIELDS]
+                     for b in benchmarks.NAMES], dtype=np.int64).reshape(-1, 3)
+    bout = np.array([[rows[f"t_peak_benchmark_{b}"], rows[f"peak_benchmark_gap_{b}"],
+                      rows[f"benchmark_gap_{b}"]] for b in benchmarks.NAMES],
+                    dtype=np.int64).reshape(-1, 3)
+    return bfl, brow, bout
 
 
 @functools.cache

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.model import capability, closed_forms, governance, inference, registry, searches
+from engine.model import (benchmarks, capability, closed_forms, governance, inference, registry,
+                          searches)
 from engine.model.params import Array, Params, valid_or_paper
 from engine.model.paths import INFERENCE_SLOPES, Paths
 from engine.model.registry import horizon_name
@@ -150,7 +151,13 @@ def _outcomes(p: Params, t: Array, o: Options) -> dict[str, Array]:
         "t_meek_crosses_threshold": governance.t_meek_crosses_threshold(p, o.threshold_flop,
                                                                         horizon),
     }
+    paths = Paths(p, o.inference)
+    for name, b in benchmarks.BENCHMARKS.items():
+        values[f"peak_benchmark_gap_{name}"], values[f"t_peak_benchmark_{name}"] = \
+            benchmarks.peak(paths, b.floor, *_bench_params(p, name))
     for h in np.asarray(o.horizons, dtype=float):
+        for name in benchmarks.NAMES:
+            values[horizon_name(f"benchmark_gap_{name}", h)] = _bench_gap(paths, h, p, name)
         values[horizon_name("gap", h)] = closed_forms.loss_gap(h, p)
         values[horizon_name("years_behind", h)] = governance.years_behind(h, p)
         values[horizon_name("frontier_spend", h)] = governance.frontier_spend(h, p)
@@ -182,4 +189,19 @@ def _series(p: Params, t: Array, o: Options, names: Sequence[str]) -> dict[str, 
         out["years_behind"] = governance.years_behind(tt, col)
     if "frontier_spend_usd" in wanted:
         out["frontier_spend_usd"] = governance.frontier_spend(tt, col)
+    for name in benchmarks.NAMES:
+        if f"benchmark_gap_{name}" in wanted:
+            out[f"benchmark_gap_{name}"] = _bench_gap(paths, tt, col, name)
     return {k: out[k] for k in SERIES if k in wanted}
+
+
+def _bench_params(p: Params, name: str) -> tuple[Array, ...]:
+    """(ceiling, midpoint, slope) of benchmark ``name`` in ``p``."""
+    return tuple(np.asarray(getattr(p, benchmarks.parameter(name, f)), dtype=float)
+                 for f in benchmarks.FIELDS)
+
+
+def _bench_gap(paths: Paths, t: Array, p: Params, name: str) -> Array:
+    """Benchmark ``name``'s gap (percentage points) at t on ``paths``."""
+    b = benchmarks.BENCHMARKS[name]
+    return benchmarks.gap(paths.frontier(t), paths.meek(t), b.floor, *_bench_params(p, name))

@@ -48,6 +48,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.model import benchmarks as _bench
+
 Array = NDArray[np.float64]
 Values = Mapping[str, Any]
 
@@ -101,6 +103,20 @@ NONNEGATIVE = Bound(6, lambda x: np.isfinite(x) & (x >= 0), "a finite number >= 
 NOT_SHRINKING = Bound(9, lambda x: np.isfinite(x) & (x >= 1),
                       "a finite number >= 1 (a meek budget that does not shrink)", monotone=+1,
                       hint="truncate the prior with low: 1")
+
+
+def _ceiling(floor: float) -> Bound:
+    """A benchmark's ceiling: at least its chance level ``floor`` (equal: a flat score, no
+    gap), at most 1."""
+    return Bound(10, lambda x: (x >= floor) & (x <= 1), f"within [{floor:g}, 1] (chance to 1)",
+                 monotone=0, hint=f"draw it on [{floor:g}, 1] (beta with low: {floor:g})")
+
+
+#: A benchmark's midpoint (log10 effective FLOP): a finite number.
+BENCH_FINITE = Bound(10, np.isfinite, "a finite number")
+#: A benchmark's slope (logistic units per decade): a finite number > 0.
+BENCH_POSITIVE = Bound(10, _finite_positive, "a finite number > 0",
+                       hint="truncate the prior with low: ...")
 
 
 @dataclass(frozen=True)
@@ -251,7 +267,23 @@ PARAMETERS: tuple[Parameter, ...] = (
               {"comment": "the meek actor's budget is meek_budget_usd meek_growth^t; it may "
                           "outgrow the frontier's (the loss gap then turns negative)"},
               domain=NOT_SHRINKING),
-)
+) + tuple(
+    # the capability layer (engine.model.benchmarks, data/BENCHMARKS.md): each benchmark's
+    # logistic in log10 of 2025-equivalent effective FLOP; the floor is its chance level (a
+    # constant), defaults are the priors' medians (the paper has no such benchmark)
+    p for b in _bench.BENCHMARKS.values() for p in (
+        Parameter(f"{b.name}_ceiling", b.default("ceiling"), "1", f"{b.long_name} ceiling",
+                  f"{b.long_name}: highest fraction correct (label noise keeps it below 1); "
+                  f"floor {b.floor:g} (chance).",
+                  {"comment": f"score = {b.floor:g} + (ceiling - {b.floor:g}) / (1 + "
+                              "exp(-slope (log10 C_eff - midpoint)))"},
+                  domain=_ceiling(b.floor)),
+        Parameter(f"{b.name}_midpoint", b.default("midpoint"), "1", f"{b.long_name} midpoint",
+                  f"{b.long_name}: log10 of the 2025-equivalent effective FLOP at half way.",
+                  {"display_units": "log10 FLOP"}, domain=BENCH_FINITE),
+        Parameter(f"{b.name}_slope", b.default("slope"), "1", f"{b.long_name} slope",
+                  f"{b.long_name}: logistic units per decade of effective compute.",
+                  {"display_units": "per decade"}, domain=BENCH_POSITIVE)))
 
 #: Parameter names in order.
 NAMES: tuple[str, ...] = tuple(p.name for p in PARAMETERS)
@@ -298,9 +330,11 @@ REASONS: dict[int, str] = {
     7: "g_alg * g_hw**(1 - export_control_strength) <= 1: export controls stop meek progress",
     8: "L0 is not a finite number",
     9: "meek_growth is not a finite number >= 1 (the meek actor's budget must not shrink)",
+    10: "a benchmark's ceiling outside [its chance level, 1], or its midpoint or slope not a "
+        "finite number (the slope > 0)",
 }
 #: Which code a point breaking several rules gets: the first here (the most basic failure).
-PRECEDENCE: tuple[int, ...] = (1, 8, 2, 3, 4, 5, 6, 7, 9)
+PRECEDENCE: tuple[int, ...] = (1, 8, 2, 3, 4, 5, 6, 7, 9, 10)
 
 
 def _domain() -> tuple[Rule, ...]:
@@ -406,7 +440,8 @@ TOLERANCES: dict[str, str] = {
     "benchmark": "1e-12 of 100 percentage points (the scores a benchmark gap is the "
                  "difference of)",
     "maximiser": "a time checked as a maximiser: the reference's benchmark gap at the "
-                 "kernel's time equals the reference's peak to the benchmark floor",
+                 "kernel's time equals the reference's peak (``of``, default "
+                 "peak_benchmark_gap) to the benchmark floor",
     "reciprocal": "the relative tolerance of the gap (``of``) it is the reciprocal of",
     "relative": "1e-12 relative",
 }
@@ -499,7 +534,15 @@ OUTCOME_TABLE: tuple[Output, ...] = (
            "time the meek actor's compute crosses the threshold", "time",
            {"comment": "physical compute against governance.threshold_flop; negative: already "
                        "above it; NaN: not within the time grid"}),
-)
+) + tuple(
+    o for b in _bench.BENCHMARKS.values() for o in (
+        Output(f"t_peak_benchmark_{b.name}", YEARS, f"time of the peak {b.long_name} gap",
+               "maximiser", {"comment": "over all t (not only the time grid); negative: "
+                                        "already past; NaN: the frontier never leads"},
+               of=f"peak_benchmark_gap_{b.name}"),
+        Output(f"peak_benchmark_gap_{b.name}", "percent", f"peak {b.long_name} gap",
+               "benchmark", {"comment": f"percentage points of {b.long_name}, frontier minus "
+                                        "meek, at its peak over all t"})))
 
 #: Per-horizon families, in order; their rows follow the outcomes', family by family.
 FAMILIES: tuple[Family, ...] = (
@@ -508,7 +551,10 @@ FAMILIES: tuple[Family, ...] = (
            "time"),
     Family("frontier_spend", "1", "frontier's spending on one training run at year {h:g} (USD)",
            "relative", {"display_units": "USD"}),
-)
+) + tuple(
+    Family(f"benchmark_gap_{b.name}", "percent", f"{b.long_name} gap at year {{h:g}}",
+           "benchmark", {"comment": "percentage points, frontier minus meek"})
+    for b in _bench.BENCHMARKS.values())
 
 #: (scenario, t) series, in the order the kernel and the reference return them.
 SERIES_TABLE: tuple[Output, ...] = (
@@ -528,7 +574,10 @@ SERIES_TABLE: tuple[Output, ...] = (
            "relative", {"display_units": "USD",
                         "comment": "sota_budget_usd g_inv^min(t, switch_year) "
                                    "g_inv_after^max(t - switch_year, 0)"}),
-)
+) + tuple(
+    Output(f"benchmark_gap_{b.name}", "percent", f"{b.long_name} gap, frontier minus meek",
+           "benchmark", {"comment": f"percentage points of {b.long_name} (data/BENCHMARKS.md)"})
+    for b in _bench.BENCHMARKS.values())
 
 #: Outcome names, in row order.
 OUTCOMES: tuple[str, ...] = tuple(o.name for o in OUTCOME_TABLE)
@@ -543,7 +592,7 @@ def outcome_rows(n_horizons: int) -> dict[str, int]:
     -------
     >>> rows = outcome_rows(3)
     >>> rows["t_peak"], rows["gap"], rows["years_behind"], output_width(3)
-    (0, 12, 15, 21)
+    (0, 16, 19, 31)
     """
     rows = {name: k for k, name in enumerate(OUTCOMES)}
     for f, fam in enumerate(FAMILIES):
@@ -595,7 +644,8 @@ def _check_outputs() -> None:
     for o in OUTCOME_TABLE + SERIES_TABLE + FAMILIES:  # type: ignore[operator]
         if o.tolerance not in TOLERANCES:
             raise ImportError(f"{o!r}: unknown tolerance class")
-        if o.tolerance == "reciprocal" and getattr(o, "of", None) not in names:
+        if o.tolerance in ("reciprocal", "maximiser") and o.name != "t_peak_benchmark" and \
+                getattr(o, "of", None) not in names:
             raise ImportError(f"{o!r}: a reciprocal tolerance names its gap")
 
 

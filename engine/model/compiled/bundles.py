@@ -121,7 +121,8 @@ def layout(names: tuple[str, ...] | list[str], values: Mapping[str, int]) -> np.
 
 def _sources_hash() -> str:
     here = Path(__file__).resolve().parent
-    files = sorted(here.glob("*.py")) + [here.parent / "capability.py"]
+    files = sorted(here.glob("*.py")) + [here.parent / "capability.py",
+                                          here.parent / "benchmarks.py"]
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.name.encode())
