@@ -15,7 +15,6 @@ import logging
 import math
 import signal
 import socket
-import threading
 from functools import partial
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +35,6 @@ PATH = "explore"
 #: Threads computing pages (the kernel runs one evaluation at a time; more threads let a
 #: superseded request be dropped while another page computes).
 POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explore")
-#: Hydra's global state is one per process: one composition at a time.
-_COMPOSE = threading.Lock()
 SCENARIOS = [1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 BAND = "#1f77b4"
@@ -100,10 +97,12 @@ code {font-size: 12px; color: #555;}
 class Session:
     """One tab's page (see the module docstring)."""
 
-    def __init__(self, initial: Sequence[str], outputs: Path) -> None:
+    def __init__(self, initial: Sequence[str], outputs: Path,
+                 prepare: Callable[[Sequence[str]], Any]) -> None:
         import panel as pn
 
         self.pn = pn
+        self.prepare = prepare
         self.outputs = Path(outputs)
         self.generation = 0
         self.drawn = 0
@@ -349,8 +348,7 @@ class Session:
             return "superseded", None, None
         try:
             screened = screen(overrides, self.outputs)
-            with _COMPOSE:
-                prepared = compute.prepare(screened)
+            prepared = self.prepare(screened)
             if generation != self.generation:
                 return "superseded", None, None
             return "ok", compute.compute(prepared, screened), prepared
@@ -467,6 +465,7 @@ def check_host(host: str) -> None:
 
 
 def serve(host: str, port: int, initial: Sequence[str], outputs: Path,
+          prepare: Callable[[Sequence[str]], Any],
           ready: Callable[[str], None] | None = None) -> None:
     """Serve the explorer until SIGINT or SIGTERM, then stop cleanly.
 
@@ -478,6 +477,9 @@ def serve(host: str, port: int, initial: Sequence[str], outputs: Path,
         The overrides a page without a query starts from.
     outputs : Path
         The outputs directory (calibration files are read only below it).
+    prepare : callable
+        ``prepare(overrides)``: the checked fan run of a page's overrides, or a ConfigError
+        with the command line's line (experiments/explore.py).
     """
     import panel as pn
 
@@ -487,7 +489,7 @@ def serve(host: str, port: int, initial: Sequence[str], outputs: Path,
     port = free_port(host) if port == 0 else int(port)
 
     def page() -> Any:
-        return Session(initial, outputs).start()
+        return Session(initial, outputs, prepare).start()
 
     origins = [f"{host}:{port}"] + ([f"localhost:{port}", f"127.0.0.1:{port}"]
                                     if host in LOOPBACK else [])

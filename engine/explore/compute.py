@@ -13,10 +13,12 @@ of :func:`engine.analysis.fan.fan_from_series`, computed by one sort per series.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ SOBOL_N = 4096
 SOBOL_RESAMPLES = 100
 #: The one kernel call at a time (a Dask-threaded evaluation already uses every core).
 _EVALUATE = threading.Lock()
+#: The fans' sorts run side by side (numpy's sort releases the GIL).
+_SORTS = ThreadPoolExecutor(max_workers=len(SERIES), thread_name_prefix="explore-fan")
 
 
 @dataclass
@@ -58,18 +62,6 @@ class Page:
     series: dict[str, NDArray[np.float64]] = field(repr=False, default_factory=dict)
     attrs: dict[str, Any] = field(repr=False, default_factory=dict)
     t: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
-
-
-def fan_overrides(overrides: Sequence[str]) -> list[str]:
-    """The overrides of the fan run whose numbers a page shows."""
-    return ["experiment=fan", *overrides]
-
-
-def prepare(overrides: Sequence[str]) -> Any:
-    """The checked fan run (a ConfigError carries the command line's line)."""
-    from experiments.config import prepare as prepare_run
-
-    return prepare_run(fan_overrides(overrides))
 
 
 def design_of(prepared: Any) -> tuple[Any, str]:
@@ -93,8 +85,9 @@ def evaluate(prepared: Any, series: Sequence[str] = SERIES) -> dict[str, NDArray
     s = prepared.settings
     design, _ = design_of(prepared)
     job = Job(s.simulator, s.priors, design, s.t, s.start_year)
+    chunk = -(-design.rows // (os.cpu_count() or 1))  # one chunk per core
     with _EVALUATE, dask.config.set(scheduler="threads"):
-        return evaluate_arrays(job, tuple(series), outcomes=True)
+        return evaluate_arrays(job, tuple(series), outcomes=True, chunk_size=max(chunk, 1))
 
 
 def scenarios_dataset(prepared: Any, arrays: dict[str, NDArray]) -> xr.Dataset:
@@ -192,7 +185,7 @@ def compute(prepared: Any, overrides: Sequence[str]) -> Page:
     summary = summarise(scenarios_dataset(prepared, arrays), [
         n for n in s.simulator.outcomes() if n in arrays])
     series_meta = s.simulator.series()
-    fans = {n: fan_quantiles(arrays[n]) for n in SERIES}
+    fans = dict(zip(SERIES, _SORTS.map(fan_quantiles, [arrays[n] for n in SERIES])))
     start = s.start_year
     years = (start if start is not None else 0.0) + np.asarray(s.t, dtype=float)
     _, source = design_of(prepared)
@@ -270,4 +263,4 @@ def quick_sobol(prepared: Any, n: int = SOBOL_N, output: str = "t_peak",
 
 
 __all__ = ["KEY_OUTCOMES", "QUANTILES", "SERIES", "Page", "Ranking", "caveats", "compute",
-           "evaluate", "fan_netcdf", "fan_quantiles", "key_numbers", "prepare", "quick_sobol"]
+           "evaluate", "fan_netcdf", "fan_quantiles", "key_numbers", "quick_sobol"]
