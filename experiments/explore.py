@@ -84,8 +84,8 @@ class Composer:
             parsed = OverridesParser.create().parse_overrides(full)
         except Exception:
             return self.slow(full)
-        groups = tuple(o.input_line for o in parsed if o.key_or_group in GROUPS
-                       and o.package is None)
+        groups = tuple(sorted(o.input_line for o in parsed if o.key_or_group in GROUPS
+                              and o.package is None))  # one option per group: order is moot
         values = [o for o in parsed if o.input_line not in groups]
         if any(o.is_add() or o.is_delete() or o.is_force_add() or o.package is not None
                or o.is_sweep_override() for o in values):

@@ -148,6 +148,17 @@ def wait_drawn(driver: Any, after: int = 0, timeout: float = 240.0, poll: float 
     raise TimeoutError(f"the page did not draw (status {status(driver)})")
 
 
+def timing(driver: Any) -> dict[str, float]:
+    """The server's own timing of the last update (prepare, compute, draw, server: seconds)."""
+    el = find(driver, "#explore-status")
+    out = {}
+    for k in ("prepare", "compute", "draw", "server"):
+        v = el.get_attribute(f"data-{k}-seconds") if el is not None else None
+        if v is not None:
+            out[k] = float(v)
+    return out
+
+
 def key_numbers(driver: Any) -> dict[str, tuple[float, float, float]]:
     raw = driver.execute_script(KEYS, "#key-numbers") or {}
     return {k: tuple(float(x) for x in v) for k, v in raw.items()}

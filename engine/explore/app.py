@@ -15,6 +15,7 @@ import logging
 import math
 import signal
 import socket
+import time
 from functools import partial
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -110,6 +111,8 @@ class Session:
         self.page: compute.Page | None = None
         self.prepared: Any = None
         self.sobol_generation = 0
+        self.asked = time.perf_counter()
+        self.timing: dict[str, float] = {}
         args = getattr(pn.state, "session_args", None) or {}
         query = from_query({k: v for k, v in args.items()})
         self.overrides: list[str] = merged(query if query else list(initial))
@@ -331,13 +334,15 @@ class Session:
     # ------------------------------------------------------------------ computing
 
     def _status(self, state: str, text: str) -> str:
+        timing = "".join(f' data-{k}-seconds="{v:.4f}"' for k, v in self.timing.items())
         return (f'<div id="explore-status" data-state="{state}" '
-                f'data-generation="{self.generation}" data-drawn="{self.drawn}" '
+                f'data-generation="{self.generation}" data-drawn="{self.drawn}"{timing} '
                 f'style="color:#555;font-size:13px">{html.escape(text)}</div>')
 
     def request(self) -> None:
         """Compute the current overrides (a newer request supersedes this one)."""
         self.generation += 1
+        self.asked = time.perf_counter()
         if self.pn.state.location is not None:
             self.pn.state.location.search = to_query(self.overrides)
         self.status.object = self._status("busy", "computing ...")
@@ -347,8 +352,10 @@ class Session:
         if generation != self.generation:
             return "superseded", None, None
         try:
+            started = time.perf_counter()
             screened = screen(overrides, self.outputs)
             prepared = self.prepare(screened)
+            self.timing["prepare"] = time.perf_counter() - started
             if generation != self.generation:
                 return "superseded", None, None
             return "ok", compute.compute(prepared, screened), prepared
@@ -377,11 +384,14 @@ class Session:
             return
         self.error.visible = False
         self.prepared, self.page = prepared, result
+        drawing = time.perf_counter()
         self._draw(result, prepared)
         self.drawn = generation
+        self.timing.update(compute=result.seconds, draw=time.perf_counter() - drawing,
+                           server=time.perf_counter() - self.asked)
         self.status.object = self._status(
-            "ready", f"{result.scenarios:,} scenarios from {result.source} in "
-                     f"{result.seconds:.2f} s")
+            "ready", f"{result.scenarios:,} scenarios from {result.source}: checked in "
+                     f"{self.timing['prepare']:.2f} s, computed in {result.seconds:.2f} s")
 
     def _draw(self, page: compute.Page, prepared: Any) -> None:
         start = prepared.settings.start_year

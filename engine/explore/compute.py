@@ -35,6 +35,9 @@ SERIES = ("loss_gap", "benchmark_gap", "years_behind")
 #: Key numbers: (outcome as in scenarios.nc, or a family's prefix with a horizon in years).
 KEY_OUTCOMES = ("t_peak", "regulatory_window", ("years_behind", 5), ("years_behind", 10),
                 ("gap", 5), ("gap", 10), "t_threshold_capability", "t_meek_crosses_threshold")
+#: At most this many time points of a fan are drawn (every k-th of the grid: the default 301
+#: points, 0.1 years apart, are drawn 0.2 years apart); the netCDF has every point.
+DRAWN_POINTS = 160
 #: Base rows of the quick Saltelli design (first and total order only: N (G + 2) scenarios).
 SOBOL_N = 4096
 SOBOL_RESAMPLES = 100
@@ -52,8 +55,8 @@ class Page:
     command: str
     scenarios: int
     source: str
-    years: NDArray[np.float64]
-    fans: dict[str, NDArray[np.float64]]  # name -> (quantile, t)
+    years: NDArray[np.float64]  # the calendar years drawn
+    fans: dict[str, NDArray[np.float64]]  # name -> (quantile, year drawn)
     labels: dict[str, tuple[str, str]]  # name -> (long_name, units)
     summary: xr.Dataset
     keys: list[dict[str, Any]]
@@ -62,6 +65,7 @@ class Page:
     series: dict[str, NDArray[np.float64]] = field(repr=False, default_factory=dict)
     attrs: dict[str, Any] = field(repr=False, default_factory=dict)
     t: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
+    start_year: float | None = None
 
 
 def design_of(prepared: Any) -> tuple[Any, str]:
@@ -185,16 +189,17 @@ def compute(prepared: Any, overrides: Sequence[str]) -> Page:
     summary = summarise(scenarios_dataset(prepared, arrays), [
         n for n in s.simulator.outcomes() if n in arrays])
     series_meta = s.simulator.series()
-    fans = dict(zip(SERIES, _SORTS.map(fan_quantiles, [arrays[n] for n in SERIES])))
+    shown = slice(None, None, max(1, -(-len(s.t) // DRAWN_POINTS)))
+    fans = dict(zip(SERIES, _SORTS.map(fan_quantiles, [arrays[n][:, shown] for n in SERIES])))
     start = s.start_year
-    years = (start if start is not None else 0.0) + np.asarray(s.t, dtype=float)
+    years = (start if start is not None else 0.0) + np.asarray(s.t, dtype=float)[shown]
     _, source = design_of(prepared)
     rows = int(next(iter(arrays.values())).shape[0])
     return Page(list(overrides), prepared.command, rows, source, years, fans,
                 {n: (series_meta[n].long_name, series_meta[n].units) for n in SERIES},
                 summary, key_numbers(summary, start), caveats(summary, rows),
                 time.perf_counter() - started, {n: arrays[n] for n in SERIES},
-                dict(prepared.attrs), np.asarray(s.t, dtype=float))
+                dict(prepared.attrs), np.asarray(s.t, dtype=float), start)
 
 
 def fan_netcdf(page: Page) -> bytes:
@@ -202,8 +207,10 @@ def fan_netcdf(page: Page) -> bytes:
     from engine import io
     from engine.analysis.fan import fan_from_series
 
+    start = page.start_year if page.start_year is not None else 0.0
     coords = {"t": ("t", page.t, {"units": "a", "long_name": "years from the start"}),
-              "year": ("t", page.years, {"units": "1", "long_name": "calendar year (decimal)"})}
+              "year": ("t", start + page.t, {"units": "1",
+                                             "long_name": "calendar year (decimal)"})}
     ds = xr.Dataset({n: (("scenario", "t"), v, {"long_name": page.labels[n][0],
                                                 "units": page.labels[n][1]})
                      for n, v in page.series.items()}, coords=coords)
