@@ -27,6 +27,7 @@ URL = re.compile(r"explorer at (http://\S+)")
 #: The first element matching a CSS selector, looking into every shadow root.
 DEEP = """
 const sel = arguments[0];
+const start = arguments[1] ? (arguments[1].shadowRoot || arguments[1]) : document;
 function deep(root) {
   const found = root.querySelector(sel);
   if (found) return found;
@@ -35,14 +36,14 @@ function deep(root) {
   }
   return null;
 }
-return deep(document);
+return deep(start);
 """
 #: The status line's state, generation (changes asked) and the generation drawn.
-STATUS = DEEP.replace("return deep(document);", """
+STATUS = DEEP.replace("return deep(start);", """
 const s = deep(document);
 return s ? [s.dataset.state, Number(s.dataset.generation), Number(s.dataset.drawn)] : null;""")
 #: The key numbers: {outcome: [median, q05, q95]} as the page's data attributes hold them.
-KEYS = DEEP.replace("return deep(document);", """
+KEYS = DEEP.replace("return deep(start);", """
 const t = deep(document);
 if (!t) return null;
 const out = {};
@@ -124,8 +125,9 @@ def chrome(width: int = 1400, height: int = 1800) -> Any:
     return driver
 
 
-def find(driver: Any, selector: str) -> Any:
-    return driver.execute_script(DEEP, selector)
+def find(driver: Any, selector: str, within: Any = None) -> Any:
+    """The first element matching ``selector`` (in shadow roots too), below ``within``."""
+    return driver.execute_script(DEEP, selector, within)
 
 
 def status(driver: Any) -> tuple[str, int, int] | None:
@@ -146,6 +148,22 @@ def wait_drawn(driver: Any, after: int = 0, timeout: float = 240.0, poll: float 
             return s
         time.sleep(poll)
     raise TimeoutError(f"the page did not draw (status {status(driver)})")
+
+
+def settle(driver: Any, contains: str, timeout: float = 240.0) -> tuple[str, int, int]:
+    """Wait until the page has drawn its newest state, whose overrides hold ``contains``."""
+    from urllib.parse import unquote
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        s = status(driver)
+        drawn = unquote(find(driver, "#explore-status").get_attribute("data-drawn-query") or "")
+        if s is not None and s[0] == "ready" and s[1] == s[2] and contains in drawn:
+            driver.execute_async_script(PAINTED)
+            return s
+        time.sleep(0.05)
+    raise TimeoutError(f"the page did not settle on {contains!r} (status {status(driver)}, "
+                       f"query {query(driver)!r})")
 
 
 def timing(driver: Any) -> dict[str, float]:
@@ -176,8 +194,7 @@ def nudge(driver: Any, control: str, steps: int = 1) -> None:
     """Move the slider of control ``control`` by ``steps`` steps with the arrow keys."""
     from selenium.webdriver.common.keys import Keys
 
-    handle = find(driver, f".ctl-{control}").shadow_root.find_element(
-        "css selector", ".noUi-handle")
+    handle = find(driver, ".noUi-handle", find(driver, f".ctl-{control}"))
     key = Keys.ARROW_RIGHT if steps > 0 else Keys.ARROW_LEFT
     handle.send_keys(*([key] * abs(steps)))
 

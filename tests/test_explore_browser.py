@@ -74,13 +74,16 @@ def test_a_select_and_a_slider_change_the_numbers_and_the_url(server, page):
     after_select = browser.key_numbers(page)
     assert "actor=person" in browser.query(page)
     assert after_select["t_peak"] != before["t_peak"]
-    browser.nudge(page, "threshold_nats", 2)
-    for _ in range(50):  # the slider's steps may arrive as one change or two
-        state = browser.wait_drawn(page, state[1])
-        if "outcomes.threshold_nats=0.06" in browser.query(page):
-            break
+    browser.nudge(page, "threshold_nats", 2)  # two steps of 0.005 (one change or two)
+    browser.settle(page, "outcomes.threshold_nats=0.06")
     assert "outcomes.threshold_nats=0.06" in browser.query(page)
+    after_nats = browser.key_numbers(page)
+    assert after_nats["regulatory_window"] != after_select["regulatory_window"]
+    browser.nudge(page, "threshold_flop", 2)  # a discrete slider: 1e25 -> 3e25 -> 1e26
+    browser.settle(page, "governance.threshold_flop=1e26")
+    assert "governance.threshold_flop=1e26" in browser.query(page)
     after_slider = browser.key_numbers(page)
+    assert after_slider["t_meek_crosses_threshold"] != after_nats["t_meek_crosses_threshold"]
     assert after_slider["regulatory_window"] != after_select["regulatory_window"]
     assert after_slider["t_peak"] == after_select["t_peak"]  # the threshold leaves it alone
     # the URL is the state: opening it again shows the same numbers
@@ -123,9 +126,13 @@ def test_newer_change_supersedes_older(server, page):
     state = browser.wait_drawn(page)
     for actor in ("person", "university_lab", "startup"):  # faster than the page computes
         browser.select(page, "actor", actor)
-    final = browser.wait_drawn(page, state[1])
-    assert final[0] == "ready" and final[2] == final[1] == state[1] + 3
+    final = browser.settle(page, "actor=startup")
+    assert final[2] == final[1] == state[1] + 3  # the newest change is the one drawn
     assert "actor=startup" in browser.query(page)
+    shown = browser.key_numbers(page)
+    page.get(server.url + "?sampler.n=20000&actor=startup")  # what that state shows afresh
+    browser.wait_drawn(page)
+    assert browser.key_numbers(page) == shown
 
 
 def test_sigterm_ends_the_server(tmp_path):

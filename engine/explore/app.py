@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.config import ConfigError
 from engine.explore import compute
+from engine.explore.compute import share
 from engine.explore.state import calibrations, from_query, merged, screen, to_query
 
 log = logging.getLogger("meek")
@@ -36,6 +37,11 @@ PATH = "explore"
 #: Threads computing pages (the kernel runs one evaluation at a time; more threads let a
 #: superseded request be dropped while another page computes).
 POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="explore")
+#: Compute thresholds offered (FLOP): the EU AI Act's 1e25 (Art. 51(2)), the US executive order
+#: 14110's 1e26 (2023), and steps of about half a decade around them.
+THRESHOLDS = {"1e23": 1e23, "3e23": 3e23, "1e24": 1e24, "3e24": 3e24, "1e25": 1e25,
+              "3e25": 3e25, "1e26": 1e26, "3e26": 3e26, "1e27": 1e27, "3e27": 3e27,
+              "1e28": 1e28}
 SCENARIOS = [1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 BAND = "#1f77b4"
@@ -46,6 +52,17 @@ def plain(v: float) -> str:
     if not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     return np.format_float_positional(float(v), unique=True, trim="-")
+
+
+def text(v: Any) -> str:
+    """A configuration value as a field shows it (and as an override can give it back)."""
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return "[" + ",".join(text(x) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.6g}" if abs(v) >= 1e5 or (v != 0 and abs(v) < 1e-3) else plain(v)
+    return str(v)
 
 
 def shown(row: dict[str, Any], start_year: float | None) -> tuple[str, str]:
@@ -71,15 +88,15 @@ def key_table(page: compute.Page, start_year: float | None) -> str:
         median, interval = shown(r, start_year)
         notes = []
         if r["past"] > 0 and r["name"].startswith("t_"):
-            notes.append(f"{r['past']:.1%} already past")
+            notes.append(f"{share(r['past'])} already past")
         if r["undefined"] > 0:
-            notes.append(f"{r['undefined']:.1%} undefined")
+            notes.append(f"{share(r['undefined'])} undefined")
         rows.append(
             f'<tr data-outcome="{r["name"]}" data-median="{plain(r["median"])}" '
             f'data-q05="{plain(r["q05"])}" data-q95="{plain(r["q95"])}" '
             f'data-share-past="{plain(r["past"])}" '
             f'data-share-undefined="{plain(r["undefined"])}">'
-            f'<td>{html.escape(r["what"])} <code>{r["name"]}</code></td>'
+            f'<td>{html.escape(r["what"])}<br><code>{r["name"]}</code></td>'
             f'<td class="num">{median}</td><td class="num">{interval}</td>'
             f'<td>{"; ".join(notes) or ""}</td></tr>')
     return ('<table id="key-numbers" class="keys"><thead><tr><th>outcome</th><th>median</th>'
@@ -138,12 +155,12 @@ class Session:
         self.controls["priors.scaling_law"] = pn.widgets.Select(
             name="priors.scaling_law", options=["both", "paper", "hoffmann", "besiroglu"],
             css_classes=["ctl-scaling_law"], width=220)
-        self.controls["governance.threshold_flop"] = pn.widgets.FloatSlider(
-            name="governance.threshold_flop (log10 FLOP)", start=22.0, end=29.0, step=0.1,
-            value=25.0, css_classes=["ctl-threshold_flop"], width=220)
+        self.controls["governance.threshold_flop"] = pn.widgets.DiscreteSlider(
+            name="governance.threshold_flop (FLOP)", options=THRESHOLDS, value=THRESHOLDS["1e25"],
+            css_classes=["ctl-threshold_flop"], width=220)
         self.controls["outcomes.threshold_nats"] = pn.widgets.FloatSlider(
             name="outcomes.threshold_nats", start=0.005, end=0.3, step=0.005, value=0.05,
-            css_classes=["ctl-threshold_nats"], width=220)
+            format="0.[000]", css_classes=["ctl-threshold_nats"], width=220)
         self.controls["sampler.n"] = pn.widgets.DiscreteSlider(
             name="sampler.n (scenarios)", options=SCENARIOS, value=20000,
             css_classes=["ctl-n"], width=220)
@@ -224,78 +241,59 @@ class Session:
         return fig, source
 
     def _prior_rows(self, priors: dict[str, Any]) -> None:
-        """One row of fields per uncertain prior (rebuilt when the set of fields changes)."""
+        """One row of fields per uncertain prior: each numeric field of its distribution
+        (``priors.<factor>.<field>``, e.g. median and sigma, or low and high) and a pin
+        (``priors.<factor>.value``). Rebuilt when the set of fields changes; the text typed
+        goes to the configuration path as it is, which refuses what the command line would."""
         pn = self.pn
         fields = []
         for name, spec in priors.items():
-            if not isinstance(spec, dict):
+            if not isinstance(spec, dict) or (spec.get("dist") == "fixed"
+                                              and name not in self.prior_widgets):
                 continue
             keys = [k for k, v in spec.items() if k not in ("value", "source", "dist") and (
                 isinstance(v, (int, float)) and not isinstance(v, bool) or (
                     isinstance(v, list) and len(v) == 2))]
-            if spec.get("dist") == "fixed" and spec.get("value") is None:
-                continue
-            if spec.get("dist") != "fixed" or name in self.prior_widgets:
-                fields.append((name, tuple(keys)))
+            fields.append((name, tuple(keys)))
         layout = tuple(fields)
         if layout != self.prior_layout:
             self.prior_widgets, rows = {}, []
             for name, keys in layout:
-                ws = {}
-                for k in keys:
-                    v = priors[name][k]
-                    if isinstance(v, list):
-                        for i, part in enumerate(("low", "high")):
-                            ws[f"{k}[{i}]"] = pn.widgets.FloatInput(
-                                name=f"{k} {part}", width=110, css_classes=[f"prior-{name}-{k}{i}"])
-                    else:
-                        ws[k] = pn.widgets.FloatInput(name=k, width=110,
-                                                      css_classes=[f"prior-{name}-{k}"])
-                ws["value"] = pn.widgets.FloatInput(name="pin at", width=110, value=None,
-                                                    placeholder="not pinned",
-                                                    css_classes=[f"prior-{name}-value"])
+                ws = {k: pn.widgets.TextInput(name=k, width=110,
+                                              css_classes=[f"prior-{name}-{k}"])
+                      for k in (*keys, "value")}
+                ws["value"].name, ws["value"].placeholder = "pin at", "not pinned"
                 for k, w in ws.items():
-                    w.param.watch(lambda e, name=name, k=k: self._prior_changed(name, k), "value")
+                    w.param.watch(lambda e, name=name, k=k: self._prior_changed(name, k, e.new),
+                                  "value")
                 self.prior_widgets[name] = ws
-                source = str(priors[name].get("source", ""))
-                rows.append(pn.Column(pn.pane.HTML(
-                    f"<b>{name}</b> <span title='{html.escape(source, quote=True)}'>"
-                    f"({html.escape(str(priors[name].get('dist', '')))})</span>", margin=(6, 5, 0, 5)),
+                source = html.escape(str(priors[name].get("source", "")), quote=True)
+                dist = html.escape(str(priors[name].get("dist", "")))
+                rows.append(pn.Column(
+                    pn.pane.HTML(f"<b>{name}</b> <span title='{source}'>({dist})</span>",
+                                 margin=(6, 5, 0, 5)),
                     pn.GridBox(*ws.values(), ncols=2), margin=0))
             self.prior_box.objects = rows
             self.prior_layout = layout
         for name, ws in self.prior_widgets.items():
-            spec = priors.get(name, {})
+            spec = priors.get(name, {}) if isinstance(priors.get(name), dict) else {}
             for k, w in ws.items():
-                base, _, index = k.partition("[")
-                v = spec.get(base) if isinstance(spec, dict) else None
-                if index and isinstance(v, list):
-                    v = v[int(index.rstrip("]"))]
-                w.disabled = base not in spec and base != "value"
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    w.value = float(v)
-                elif base == "value" or v is None:
-                    w.value = None
+                w.disabled = k not in spec and k != "value"
+                w.value = text(spec.get(k))
 
-    def _prior_changed(self, name: str, key: str) -> None:
+    def _prior_changed(self, name: str, key: str, value: str) -> None:
         if self.syncing:
             return
-        ws = self.prior_widgets[name]
-        base, _, index = key.partition("[")
-        if index:
-            pair = [ws[f"{base}[0]"].value, ws[f"{base}[1]"].value]
-            value = f"[{plain(pair[0])},{plain(pair[1])}]" if None not in pair else None
-        else:
-            v = ws[key].value
-            value = "null" if v is None else plain(v)
-        if value is not None:
-            self._set(f"priors.{name}.{base}", value)
+        value = value.strip()
+        self._set(f"priors.{name}.{key}", value if value else "null")
 
     def _changed(self, key: str, value: Any) -> None:
         if self.syncing:
             return
         if key == "governance.threshold_flop":
-            text = f"{10.0 ** float(value):.6g}"
+            text = f"{float(value):.0e}".replace("e+", "e")
+        elif key == "outcomes.threshold_nats":
+            text = plain(round(float(value), 6))  # the slider's steps, not their float sums
         elif isinstance(value, float):
             text = plain(value)
         else:
@@ -314,7 +312,7 @@ class Session:
                   "priors": "paper" if any(o == "priors=paper" for o in self.overrides)
                   else "literature",
                   "priors.scaling_law": c.priors.get("scaling_law", "both"),
-                  "governance.threshold_flop": round(math.log10(c.governance.threshold_flop), 1),
+                  "governance.threshold_flop": float(c.governance.threshold_flop),
                   "outcomes.threshold_nats": float(c.outcomes.threshold_nats),
                   "sampler.n": int(c.sampler.n), "seed": int(c.seed),
                   "fan.calibration": c.fan.calibration or "null"}
@@ -325,6 +323,9 @@ class Session:
                 options = getattr(w, "options", None)
                 if isinstance(options, list) and v not in options:
                     w.options = [*options, v]
+                elif isinstance(options, dict) and v not in options.values():
+                    w.options = dict(sorted({**options, f"{v:.3g}": v}.items(),
+                                            key=lambda kv: kv[1]))
                 if w.value != v:
                     w.value = v
             self._prior_rows(dict(c.priors))
@@ -335,8 +336,10 @@ class Session:
 
     def _status(self, state: str, text: str) -> str:
         timing = "".join(f' data-{k}-seconds="{v:.4f}"' for k, v in self.timing.items())
+        drawn = html.escape(to_query(self.page.overrides), quote=True) if self.page else ""
         return (f'<div id="explore-status" data-state="{state}" '
                 f'data-generation="{self.generation}" data-drawn="{self.drawn}"{timing} '
+                f'data-drawn-query="{drawn}" '
                 f'style="color:#555;font-size:13px">{html.escape(text)}</div>')
 
     def request(self) -> None:

@@ -159,13 +159,18 @@ def key_numbers(summary: xr.Dataset, start_year: float | None) -> list[dict[str,
     return rows
 
 
+def share(v: float) -> str:
+    """A share in percent; a tiny non-zero one as '<0.1%' (never a misleading 0.0%)."""
+    return "<0.1%" if 0 < v < 0.0005 else f"{v:.1%}"
+
+
 def caveats(summary: xr.Dataset, scenarios: int) -> list[str]:
     """The shares a reader must know, in words."""
     names = list(summary["outcome"].values)
     out = []
     if "t_peak" in names:
         past = float(summary.sel(outcome="t_peak")["negative_share"])
-        out.append(f"In {past:.1%} of the {scenarios:,} scenarios the loss-gap peak is already "
+        out.append(f"In {share(past)} of the {scenarios:,} scenarios the loss-gap peak is already "
                    "past at the start: the gap is shrinking now." if past > 0 else
                    "In none of the scenarios is the loss-gap peak already past at the start.")
     for name in ("t_below_threshold", "regulatory_window", "t_threshold_capability",
@@ -176,7 +181,7 @@ def caveats(summary: xr.Dataset, scenarios: int) -> list[str]:
         undefined = float(s["undefined_share"])
         if undefined > 0:
             out.append(f"{str(s['long_name'].values).capitalize()} ({name}) is undefined in "
-                       f"{undefined:.1%} of scenarios (not within the time grid, or never): "
+                       f"{share(undefined)} of scenarios (not within the time grid, or never): "
                        "those are left out of its median and interval.")
     return out
 
