@@ -125,9 +125,44 @@ def chrome(width: int = 1400, height: int = 1800) -> Any:
     return driver
 
 
+#: The first element matching arguments[1] below the first matching arguments[0] (one call:
+#: Panel may redraw a component between two).
+INSIDE = DEEP.replace("return deep(start);", """
+const host = deep(document);
+if (!host) return null;
+const inner = arguments[1];
+function deepIn(root) {
+  const found = root.querySelector(inner);
+  if (found) return found;
+  for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) { const r = deepIn(el.shadowRoot); if (r) return r; }
+  }
+  return null;
+}
+return deepIn(host.shadowRoot || host);""")
+
+
 def find(driver: Any, selector: str, within: Any = None) -> Any:
     """The first element matching ``selector`` (in shadow roots too), below ``within``."""
     return driver.execute_script(DEEP, selector, within)
+
+
+def inside(driver: Any, host: str, selector: str) -> Any:
+    """The first element matching ``selector`` below the first matching ``host``."""
+    return driver.execute_script(INSIDE, host, selector)
+
+
+def retried(action: Any, attempts: int = 5) -> Any:
+    """``action()``, again if Panel redrew the element meanwhile (a stale reference)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for k in range(attempts):
+        try:
+            return action()
+        except StaleElementReferenceException:
+            if k == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def status(driver: Any) -> tuple[str, int, int] | None:
@@ -186,17 +221,21 @@ def select(driver: Any, control: str, value: str) -> None:
     """Choose ``value`` in the select of control ``control`` (e.g. ``actor``), as a reader does."""
     from selenium.webdriver.support.ui import Select
 
-    Select(find(driver, f".ctl-{control}").shadow_root.find_element(
-        "css selector", "select")).select_by_value(value)
+    retried(lambda: Select(inside(driver, f".ctl-{control}", "select")).select_by_value(value))
 
 
 def nudge(driver: Any, control: str, steps: int = 1) -> None:
     """Move the slider of control ``control`` by ``steps`` steps with the arrow keys."""
     from selenium.webdriver.common.keys import Keys
 
-    handle = find(driver, ".noUi-handle", find(driver, f".ctl-{control}"))
     key = Keys.ARROW_RIGHT if steps > 0 else Keys.ARROW_LEFT
-    handle.send_keys(*([key] * abs(steps)))
+    retried(lambda: inside(driver, f".ctl-{control}", ".noUi-handle").send_keys(
+        *([key] * abs(steps))))
+
+
+def slider_label(driver: Any, control: str) -> str:
+    """The value a (discrete) slider shows beside its name."""
+    return retried(lambda: inside(driver, f".ctl-{control}", "b").text)
 
 
 def query(driver: Any) -> str:

@@ -92,6 +92,21 @@ def test_a_select_and_a_slider_change_the_numbers_and_the_url(server, page):
     assert browser.key_numbers(page) == after_slider
 
 
+def test_controls_show_the_state_after_rapid_steps(server, page):
+    """Three key presses in a row send three changes; the page draws the newest, and the
+    slider keeps showing where the reader left it (no older value pushed back)."""
+    page.get(server.url + "?sampler.n=20000")
+    browser.wait_drawn(page)
+    for _ in range(2):
+        browser.nudge(page, "threshold_flop", 3)
+        browser.settle(page, "governance.threshold_flop=3e26")
+        assert "governance.threshold_flop=3e26" in browser.query(page)
+        assert browser.slider_label(page, "threshold_flop") == "3e26"
+        browser.nudge(page, "threshold_flop", -3)
+        browser.settle(page, "governance.threshold_flop=1e25")
+        assert browser.slider_label(page, "threshold_flop") == "1e25"
+
+
 def test_a_bad_override_is_named_on_the_page_and_the_server_keeps_serving(server, page):
     page.get(server.url + "?priors.g_inv.ci90=[5.0,2.0]")
     assert browser.wait_drawn(page)[0] == "error"
@@ -127,7 +142,8 @@ def test_newer_change_supersedes_older(server, page):
     for actor in ("person", "university_lab", "startup"):  # faster than the page computes
         browser.select(page, "actor", actor)
     final = browser.settle(page, "actor=startup")
-    assert final[2] == final[1] == state[1] + 3  # the newest change is the one drawn
+    # the newest change is the one drawn (Panel may merge changes that arrive together)
+    assert final[2] == final[1] > state[1]
     assert "actor=startup" in browser.query(page)
     shown = browser.key_numbers(page)
     page.get(server.url + "?sampler.n=20000&actor=startup")  # what that state shows afresh

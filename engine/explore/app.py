@@ -130,6 +130,7 @@ class Session:
         self.sobol_generation = 0
         self.asked = time.perf_counter()
         self.timing: dict[str, float] = {}
+        self.origin: str | None = None  # the key of the control moved last
         args = getattr(pn.state, "session_args", None) or {}
         query = from_query({k: v for k, v in args.items()})
         self.overrides: list[str] = merged(query if query else list(initial))
@@ -279,7 +280,8 @@ class Session:
             spec = priors.get(name, {}) if isinstance(priors.get(name), dict) else {}
             for k, w in ws.items():
                 w.disabled = k not in spec and k != "value"
-                w.value = text(spec.get(k))
+                if f"priors.{name}.{k}" != self.origin:
+                    w.value = text(spec.get(k))
 
     def _prior_changed(self, name: str, key: str, value: str) -> None:
         if self.syncing:
@@ -301,11 +303,14 @@ class Session:
         self._set(key, text)
 
     def _set(self, key: str, value: str) -> None:
+        self.origin = key
         self.overrides = merged([*self.overrides, f"{key}={value}"])
         self.request()
 
     def _sync(self, prepared: Any) -> None:
-        """Controls show the composed configuration (no events)."""
+        """Controls show the composed configuration (no events), but the control the reader
+        moved last: the browser may hold a newer value of it still on its way, which a value
+        pushed back would undo."""
         c = prepared.settings.config
         values = {"actor": c.actor.name, "inference": c.inference.form,
                   "policy": c.policy.name,
@@ -319,6 +324,8 @@ class Session:
         self.syncing = True
         try:
             for key, v in values.items():
+                if key == self.origin:
+                    continue
                 w = self.controls[key]
                 options = getattr(w, "options", None)
                 if isinstance(options, list) and v not in options:
