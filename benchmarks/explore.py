@@ -31,10 +31,10 @@ from tests import browser  # noqa: E402
 #: (control, kind, value): a select's option or a slider's steps.
 CHANGES = [("actor", "select", "person"), ("threshold_nats", "slider", 1),
            ("policy", "select", "export_controls"), ("actor", "select", "startup"),
-           ("threshold_flop", "slider", 3), ("inference", "select", "price_decline"),
+           ("threshold_flop", "select", "1e26"), ("inference", "select", "price_decline"),
            ("actor", "select", "university_lab"), ("threshold_nats", "slider", -1),
            ("policy", "select", "diffusion_lag"), ("actor", "select", "open_weights_lab"),
-           ("inference", "select", "paper"), ("threshold_flop", "slider", -3),
+           ("inference", "select", "paper"), ("threshold_flop", "select", "1e25"),
            ("policy", "select", "none")]
 
 

@@ -234,8 +234,8 @@ def nudge(driver: Any, control: str, steps: int = 1) -> None:
 
 
 def slider_label(driver: Any, control: str) -> str:
-    """The value a (discrete) slider shows beside its name."""
-    return retried(lambda: inside(driver, f".ctl-{control}", "b").text)
+    """The value a slider shows beside its name."""
+    return retried(lambda: inside(driver, f".ctl-{control}", ".bk-slider-value").text)
 
 
 def query(driver: Any) -> str:

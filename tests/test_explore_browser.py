@@ -79,7 +79,7 @@ def test_a_select_and_a_slider_change_the_numbers_and_the_url(server, page):
     assert "outcomes.threshold_nats=0.06" in browser.query(page)
     after_nats = browser.key_numbers(page)
     assert after_nats["regulatory_window"] != after_select["regulatory_window"]
-    browser.nudge(page, "threshold_flop", 2)  # a discrete slider: 1e25 -> 3e25 -> 1e26
+    browser.select(page, "threshold_flop", "1e26")
     browser.settle(page, "governance.threshold_flop=1e26")
     assert "governance.threshold_flop=1e26" in browser.query(page)
     after_slider = browser.key_numbers(page)
@@ -98,13 +98,13 @@ def test_controls_show_the_state_after_rapid_steps(server, page):
     page.get(server.url + "?sampler.n=20000")
     browser.wait_drawn(page)
     for _ in range(2):
-        browser.nudge(page, "threshold_flop", 3)
-        browser.settle(page, "governance.threshold_flop=3e26")
-        assert "governance.threshold_flop=3e26" in browser.query(page)
-        assert browser.slider_label(page, "threshold_flop") == "3e26"
-        browser.nudge(page, "threshold_flop", -3)
-        browser.settle(page, "governance.threshold_flop=1e25")
-        assert browser.slider_label(page, "threshold_flop") == "1e25"
+        browser.nudge(page, "threshold_nats", 3)
+        browser.settle(page, "outcomes.threshold_nats=0.065")
+        assert "outcomes.threshold_nats=0.065" in browser.query(page)
+        assert browser.slider_label(page, "threshold_nats") == "0.065"
+        browser.nudge(page, "threshold_nats", -3)
+        browser.settle(page, "outcomes.threshold_nats=0.05")
+        assert browser.slider_label(page, "threshold_nats") == "0.05"
 
 
 def test_a_bad_override_is_named_on_the_page_and_the_server_keeps_serving(server, page):

@@ -156,13 +156,13 @@ class Session:
         self.controls["priors.scaling_law"] = pn.widgets.Select(
             name="priors.scaling_law", options=["both", "paper", "hoffmann", "besiroglu"],
             css_classes=["ctl-scaling_law"], width=220)
-        self.controls["governance.threshold_flop"] = pn.widgets.DiscreteSlider(
+        self.controls["governance.threshold_flop"] = pn.widgets.Select(
             name="governance.threshold_flop (FLOP)", options=THRESHOLDS, value=THRESHOLDS["1e25"],
             css_classes=["ctl-threshold_flop"], width=220)
         self.controls["outcomes.threshold_nats"] = pn.widgets.FloatSlider(
             name="outcomes.threshold_nats", start=0.005, end=0.3, step=0.005, value=0.05,
             format="0.[000]", css_classes=["ctl-threshold_nats"], width=220)
-        self.controls["sampler.n"] = pn.widgets.DiscreteSlider(
+        self.controls["sampler.n"] = pn.widgets.Select(
             name="sampler.n (scenarios)", options=SCENARIOS, value=20000,
             css_classes=["ctl-n"], width=220)
         self.controls["seed"] = pn.widgets.IntInput(name="seed", value=20250710,
