@@ -153,13 +153,19 @@ def inside(driver: Any, host: str, selector: str) -> Any:
 
 
 def retried(action: Any, attempts: int = 5) -> Any:
-    """``action()``, again if Panel redrew the element meanwhile (a stale reference)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    """``action()``, again if Panel redrew the element meanwhile (a stale reference, or an
+    element for a moment not there or not ready)."""
+    from selenium.common.exceptions import (
+        ElementNotInteractableException,
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
 
     for k in range(attempts):
         try:
             return action()
-        except StaleElementReferenceException:
+        except (StaleElementReferenceException, NoSuchElementException,
+                ElementNotInteractableException, AttributeError):  # AttributeError: None found
             if k == attempts - 1:
                 raise
             time.sleep(0.05)
