@@ -89,9 +89,9 @@ class Server:
     def output(self) -> str:
         return self.log.read_text()
 
-    def terminate(self, timeout: float = 30.0) -> int:
-        """SIGTERM, then the exit status."""
-        self.proc.send_signal(signal.SIGTERM)
+    def terminate(self, timeout: float = 30.0, signum: int = signal.SIGTERM) -> int:
+        """SIGTERM (or ``signum``: SIGINT is Ctrl-C), then the exit status."""
+        self.proc.send_signal(signum)
         try:
             return self.proc.wait(timeout)
         finally:

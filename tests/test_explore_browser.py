@@ -4,6 +4,7 @@ Debian's headless Chromium driven by selenium (tests/browser.py). Slow: CI runs 
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
 from urllib.parse import urlparse
@@ -151,13 +152,15 @@ def test_newer_change_supersedes_older(server, page):
     assert browser.key_numbers(page) == shown
 
 
-def test_sigterm_ends_the_server(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_ends_the_server(tmp_path, signum):
     srv = browser.Server(tmp_path / "run")
     port = urlparse(srv.url).port
     started = time.monotonic()
-    assert srv.terminate(timeout=30) == 0
+    assert srv.terminate(timeout=30, signum=signum) == 0
     assert time.monotonic() - started < 30
     out = srv.output()
-    assert "explorer stopped (SIGTERM)" in out and "Traceback" not in out
+    assert f"explorer stopped ({signal.Signals(signum).name})" in out
+    assert "Traceback" not in out and "results: " in out
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
