@@ -369,10 +369,17 @@ class Session:
             if generation != self.generation:
                 return "superseded", None, None
             return "ok", compute.compute(prepared, screened), prepared
-        except ConfigError as err:
-            return "error", " ".join(str(err).split()), None
-        except (ValueError, OSError, TypeError) as err:  # the engine's checks name the key
-            return "error", " ".join(str(err).split()), None
+        except (ConfigError, ValueError, OSError, TypeError) as err:  # each names the key
+            return "error", " ".join(str(err).split()), self._fallback()
+
+    def _fallback(self) -> Any:
+        """For a page refused before it drew anything: the defaults, for its controls."""
+        if self.page is not None:
+            return None
+        try:
+            return self.prepare([])
+        except (ConfigError, ValueError, OSError, TypeError):
+            return None
 
     async def _update(self, generation: int, overrides: list[str]) -> None:
         loop = asyncio.get_running_loop()
@@ -389,8 +396,11 @@ class Session:
         if kind == "error":
             self.error.object = f"error: {result}"
             self.error.visible = True
-            self.status.object = self._status("error", "refused; the page still shows the "
-                                                       "last numbers it computed")
+            if self.page is None and prepared is not None:
+                self._sync(prepared)  # the controls show the defaults
+            self.status.object = self._status(
+                "error", "refused: change the address or a control" if self.page is None
+                else "refused; the page still shows the last numbers it computed")
             return
         self.error.visible = False
         self.prepared, self.page = prepared, result
