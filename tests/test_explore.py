@@ -241,3 +241,28 @@ def test_explore_is_a_declared_experiment():
     assert "explore" in registry()
     assert Path(__file__).resolve().parents[1].joinpath("conf", "experiment",
                                                          "explore.yaml").is_file()
+
+
+def test_a_calibration_below_outputs_gives_the_fan_experiments_posterior_draw(tmp_path,
+                                                                             monkeypatch):
+    """fan.calibration from the page: offered and accepted below outputs/, and the numbers are
+    those of experiment=fan drawing from the same posterior."""
+    from experiments.api import run
+    from engine.explore.state import calibrations
+    from tests.test_calibration import write_calibration
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outputs" / "calibrate" / "x").mkdir(parents=True)
+    write_calibration(tmp_path / "outputs" / "calibrate" / "x" / "calibration.nc")
+    relative = "outputs/calibrate/x/calibration.nc"
+    assert calibrations(tmp_path / "outputs") == [relative]
+    overrides = [*screen([f"fan.calibration={relative}", "sampler.n=3000"],
+                         tmp_path / "outputs"), "time.steps=61"]  # a page keeps 301 steps
+    page = compute.compute(COMPOSER(overrides), overrides)
+    assert page.source == f"the posterior of {relative}"
+    summary = run("fan", overrides, run_dir=tmp_path / "fan")["summary"]
+    for row in page.keys:
+        q = summary["quantiles"].sel(outcome=row["name"])
+        assert (row["median"], row["q05"], row["q95"]) == (
+            float(q.sel(quantile=0.5)), float(q.sel(quantile=0.05)),
+            float(q.sel(quantile=0.95))), row["name"]
