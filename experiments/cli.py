@@ -1,5 +1,7 @@
 """The command line: ``python run.py [overrides]`` or ``meek [overrides]``, a thin Hydra edge.
 
+``meek NAME [overrides]`` is ``meek experiment=NAME [overrides]`` (e.g. ``meek explore``).
+
 ``hydra.main`` parses the command line, composes conf/config.yaml (typed by
 :func:`experiments.config.schema`) and runs the job or the sweep with its launcher and sweeper.
 Before anything is written, the :class:`Checks` callback checks the composed configuration
@@ -251,11 +253,26 @@ def _process(argv: Sequence[str]) -> Iterator[None]:
         STATE.prepared, STATE.run, STATE.started = None, None, False
 
 
+def named_experiment(argv: Sequence[str]) -> list[str]:
+    """``NAME overrides...`` as ``experiment=NAME overrides...`` (a first word that is neither
+    an override nor a flag names the experiment); an unknown name is bad input."""
+    argv = list(argv)
+    if not argv or argv[0].startswith(("-", "+", "~")) or "=" in argv[0]:
+        return argv
+    from experiments.base import registry
+
+    names = registry()
+    if argv[0] not in names:
+        fail(f"experiment={argv[0]!r}: unknown (meek NAME is meek experiment=NAME); allowed: "
+             f"{', '.join(n for n in names if n != 'summary')}")
+    return [f"experiment={'null' if argv[0] == 'summary' else argv[0]}", *argv[1:]]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """``meek`` / ``python run.py``: check everything, then run (see the module docstring)."""
     import hydra
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = named_experiment(sys.argv[1:] if argv is None else argv)
     argv = [a if a.startswith("-") else configuration.renamed(
         [a], lambda line: print("warning: " + line, file=sys.stderr))[0] for a in argv]
     args = arguments(argv)
