@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from engine.plots import calibration, discovery
-from engine.plots.base import figure, save
+from engine.plots.base import figure, footnote, save
 from engine.plots.fans import distribution, fan_chart
 from engine.plots.governance import years_behind_and_gap
 from engine.plots.paper import empirical_check, gap_with_peak, lines
@@ -49,12 +49,14 @@ def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, priors: PriorSet, out: Pat
     first = str(idx["output"].values[0])
     shown = [o for f in priors.uncertain for o in priors[f].outputs
              if o not in ("A", "L0", "scaling_fit")]  # a fit shows as its alpha
-    save(sobol_overview(idx), out / "sobol_indices.png")
-    save(sobol_ranking(idx, first), out / f"sobol_{first}.png")
-    save(convergence(idx, first), out / f"convergence_{first}.png")
+    note = idx.attrs.get("choices_held_fixed")  # every figure of drivers says what is a choice
+    save(footnote(sobol_overview(idx), note), out / "sobol_indices.png")
+    save(footnote(sobol_ranking(idx, first), note), out / f"sobol_{first}.png")
+    save(footnote(convergence(idx, first), note), out / f"convergence_{first}.png")
     over_time = []
     for name in (idx["series"].values if "series" in idx.coords else []):
-        save(sobol_over_time(idx, str(name)), out / f"sobol_{name}_over_time.png")
+        save(footnote(sobol_over_time(idx, str(name)), note),
+             out / f"sobol_{name}_over_time.png")
         over_time.append((f"sobol_{name}_over_time.png", f"drivers of {name}"))
     if first in scenarios:
         save(scatter_grid(scenarios, first, list(shown)), out / f"scatter_{first}.png")
@@ -67,8 +69,9 @@ def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, priors: PriorSet, out: Pat
 def morris_set(mo: xr.Dataset, out: Path) -> Figures:
     """mu* and sigma of every output."""
     shown = []
+    note = mo.attrs.get("choices_held_fixed")
     for name in mo["output"].values:
-        save(morris_chart(mo, str(name)), out / f"morris_{name}.png")
+        save(footnote(morris_chart(mo, str(name)).figure, note), out / f"morris_{name}.png")
         shown.append((f"morris_{name}.png", f"screening of {name}"))
     return shown
 
