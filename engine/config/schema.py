@@ -84,7 +84,7 @@ class ActorConfig:
     kind: str = "class"      # named (one catalogued run) | class (a range of budgets) | paper
 
     def check(self) -> None:
-        choice("actor.kind", self.kind, ("named", "class", "paper"))
+        choice("actor.kind", self.kind, ("named", "class", "paper", "none"))
 
 
 @dataclass
@@ -93,7 +93,7 @@ class InvestmentConfig:
     description: str = ""
 
     def check(self) -> None:
-        choice("investment.name", self.name, ("saturating", "constant"))
+        choice("investment.name", self.name, ("saturating", "constant", "none"))
 
 
 @dataclass
