@@ -93,15 +93,12 @@ def test_saturating_switch_year_and_spending_by_hand():
     assert float(out["frontier_spend_at_10y"][0]) == pytest.approx(3e10 * 1.03 ** (10 - switch),
                                                                    rel=1e-9)
     assert float(out["frontier_spend_at_2y"][0]) == pytest.approx(3.645833e9, rel=1e-6)
-    # a cap below the 2025 spend switches at once
-    s = settings(["priors.flop_per_usd.value=6e17", "priors.sota_compute_flop.value=3.5e26",
-                  "priors.max_training_spend_usd.value=2e9"])
-    v = s.priors.map(np.full((1, s.priors.columns), 0.5))
-    assert float(v["switch_year"][0]) > 0
-    s = settings(["priors.flop_per_usd.value=1e18", "priors.sota_compute_flop.value=1e27",
-                  "priors.max_training_spend_usd.value=1e9"])  # 1e9 = the spend at t = 0
-    v = s.priors.map(np.full((1, s.priors.columns), 0.5))
-    assert float(v["switch_year"][0]) == 0.0
+    # a cap above the 2025 spend is reached later; one at or below it switches at once
+    for cap, switched_at_once in ((2e9, False), (1e9, True), (5e8, True)):
+        s = settings(["priors.flop_per_usd.value=1e18", "priors.sota_compute_flop.value=1e27",
+                      f"priors.max_training_spend_usd.value={cap}"])  # spend at t = 0: 1e9
+        v = s.priors.map(np.full((1, s.priors.columns), 0.5))
+        assert (float(v["switch_year"][0]) == 0.0) == switched_at_once
 
 
 def test_constant_investment_is_the_papers_path():
