@@ -129,7 +129,8 @@ def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
     checked at the corners of the drawn values they are computed from (so a factor both share,
     such as the FLOP per dollar in both budgets, cancels); between a derived parameter and an
     independently drawn one (a class actor's budget against the compute-anchored frontier's
-    budget) it is not checked: such scenarios are legal points of the model.
+    budget, or a fixed budget against it) it is not checked: such scenarios are legal points of
+    the model.
     """
     for name in priors.outputs:
         if name not in PARAMETERS and name not in DRIVERS and name != "scaling_fit":
@@ -163,7 +164,7 @@ def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
                                    {n: b[1] for n, b in box.items()}, skip=joint)
     if found is None:
         for rule in registry.DOMAIN:
-            if joint(rule) and all(n in derived or box[n][0] == box[n][1] for n in rule.names):
+            if joint(rule) and all(n in derived for n in rule.names):
                 found = _joint_corner(rule, priors, box)
                 if found is not None:
                     break
