@@ -177,7 +177,11 @@ def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
         if p is not None:
             return f"priors.{p.name}={p.describe()}"
         if n in derived:
-            return f"{n} = {next(d.formula for d in priors.derivations if d.name == n)}"
+            drawn = [priors.by_output[b] for b in priors.base_inputs(n)
+                     if b in priors.by_output and not priors.by_output[b].fixed]
+            src = "".join(f", priors.{q.name}={q.describe()}" for q in drawn)
+            return f"{n} = {next(d.formula for d in priors.derivations if d.name == n)} ({src[2:]})" \
+                if src else f"{n} = {next(d.formula for d in priors.derivations if d.name == n)}"
         return f"{n}={defaults[n]!r}"
 
     with np.errstate(all="ignore"):
