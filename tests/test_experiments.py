@@ -182,7 +182,8 @@ def test_headers_describe_what_was_sampled():
     text = declared["calibrate"].describe(cal)
     assert f"{cal.config.calibrate.particles:,} particles" in text and "design" not in text
     mo = settings(["experiment=morris", "morris.trajectories=10"])
-    assert declared["morris"].describe(mo).startswith("10 Morris trajectories of 10 scenarios")
+    k = len(mo.priors.uncertain)
+    assert declared["morris"].describe(mo).startswith(f"10 Morris trajectories of {k + 1} scenarios")
 
 
 def _fake_cache(source, version, digest):
