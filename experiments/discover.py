@@ -16,7 +16,7 @@ from engine.reports.html import Section
 from engine.reports.text import discovery_words
 from engine.runs import RunDir
 from experiments.base import Experiment
-from experiments.common import run_job
+from experiments.common import choices_text, run_job
 
 SERIES = ("loss_gap", "benchmark_gap")
 
@@ -92,7 +92,8 @@ class Discover(Experiment):
                 words += [f"Box {b + 1} holds {w}." for b, w in enumerate(
                     saved["box_statement"].sel(parameter="alpha").values) if w]
         self.report(run, s, attrs, f"Scenario discovery: {sec.condition}", [
-            Section("Where the condition holds", words, figures=shown),
+            Section("Where the condition holds", words + [c for c in [choices_text(s)] if c],
+                    figures=shown),
             Section("A tree's view (CART)", [
                 f"Accuracy on the scenarios: {disc.attrs['cart_accuracy']:.1%}.",
                 f"`{disc.attrs['cart_rules']}`"])],
