@@ -183,7 +183,8 @@ def test_headers_describe_what_was_sampled():
     assert f"{cal.config.calibrate.particles:,} particles" in text and "design" not in text
     mo = settings(["experiment=morris", "morris.trajectories=10"])
     k = len(mo.priors.uncertain)
-    assert declared["morris"].describe(mo).startswith(f"10 Morris trajectories of {k + 1} scenarios")
+    assert declared["morris"].describe(mo).startswith(
+        f"10 Morris trajectories of {k + 1} scenarios")
 
 
 def _fake_cache(source, version, digest):

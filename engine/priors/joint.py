@@ -114,12 +114,13 @@ class Copula(Prior):
 
     def describe(self) -> str:
         inner = ", ".join(f"{m.name}={m.describe()}" for m in self.members)
-        return f"copula({inner}; spearman {self.spearman[np.triu_indices(len(self.members), 1)].tolist()})"
+        upper = self.spearman[np.triu_indices(len(self.members), 1)].tolist()
+        return f"copula({inner}; spearman {upper})"
 
     @property
     def spec(self) -> dict[str, Any]:
-        return {"dist": "copula", "members": {m.name: m.spec for m in self.members},  # type: ignore[attr-defined]
-                "spearman": self.spearman.tolist()}
+        members = {m.name: m.spec for m in self.members}  # type: ignore[attr-defined]
+        return {"dist": "copula", "members": members, "spearman": self.spearman.tolist()}
 
 
 def correlate(priors: Mapping[str, Prior], correlations: Sequence[Mapping[str, Any]]

@@ -179,9 +179,9 @@ def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
         if n in derived:
             drawn = [priors.by_output[b] for b in priors.base_inputs(n)
                      if b in priors.by_output and not priors.by_output[b].fixed]
-            src = "".join(f", priors.{q.name}={q.describe()}" for q in drawn)
-            return f"{n} = {next(d.formula for d in priors.derivations if d.name == n)} ({src[2:]})" \
-                if src else f"{n} = {next(d.formula for d in priors.derivations if d.name == n)}"
+            src = ", ".join(f"priors.{q.name}={q.describe()}" for q in drawn)
+            formula = next(d.formula for d in priors.derivations if d.name == n)
+            return f"{n} = {formula} ({src})" if src else f"{n} = {formula}"
         return f"{n}={defaults[n]!r}"
 
     with np.errstate(all="ignore"):
@@ -206,7 +206,6 @@ def _joint_corner(rule: registry.Rule, priors: PriorSet, box: Mapping[str, tuple
         base += [x for x in priors.base_inputs(n) if x not in base]
     ranges = [priors.value_range(b) for b in base]
     big = np.finfo(float).max
-    by = {d.name: d for d in priors.derivations}
     with np.errstate(all="ignore"):
         for corner in itertools.product(*ranges):
             v: dict[str, Any] = {b: np.array(np.clip(x, -big, big)) for b, x in
@@ -217,5 +216,4 @@ def _joint_corner(rule: registry.Rule, priors: PriorSet, box: Mapping[str, tuple
             point = {n: float(v[n]) if n in v else box[n][0] for n in rule.names}
             if not bool(rule.holds(point)):
                 return rule, point
-    del by
     return None
