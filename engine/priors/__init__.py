@@ -27,6 +27,7 @@ prior, so one design serves Monte Carlo, Latin hypercube, Sobol' and Saltelli al
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -206,7 +207,8 @@ class PriorSet:
                       for lo, hi in (self.value_range(k) for k in d.inputs)]
             vals = [float(d(dict(zip(d.inputs, (np.array(c) for c in corner), strict=True))))
                     for corner in itertools.product(*ranges)]
-            return float(np.nanmin(vals)), float(np.nanmax(vals))
+            finite = [v for v in vals if not np.isnan(v)]  # NaN: an input outside the domain
+            return (min(finite), max(finite)) if finite else (math.nan, math.nan)
         if name in self.by_output:
             return self.support(name)
         v = float(self.defaults[name])

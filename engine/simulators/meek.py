@@ -177,8 +177,7 @@ def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
         if p is not None:
             return f"priors.{p.name}={p.describe()}"
         if n in derived:
-            drawn = [priors.by_output[b] for b in priors.base_inputs(n)
-                     if b in priors.by_output and not priors.by_output[b].fixed]
+            drawn = [priors.by_output[b] for b in priors.base_inputs(n) if b in priors.by_output]
             src = ", ".join(f"priors.{q.name}={q.describe()}" for q in drawn)
             formula = next(d.formula for d in priors.derivations if d.name == n)
             return f"{n} = {formula} ({src})" if src else f"{n} = {formula}"
