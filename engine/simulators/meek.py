@@ -114,11 +114,6 @@ def _bounds(priors: PriorSet, defaults: Mapping[str, float], name: str) -> tuple
 DRIVERS: dict[str, Var] = {p.name: _var(p) for p in registry.DRIVERS}
 
 
-def derivations(names: Sequence[str]) -> list[Any]:
-    """The derivations the drivers among ``names`` (a run's prior outputs) call for."""
-    return registry.derivations(names)
-
-
 def check_priors(priors: PriorSet, defaults: Mapping[str, float]) -> None:
     """Refuse priors whose supports can leave the model's domain (the rules of
     :data:`engine.model.registry.DOMAIN`, checked at each rule's worst corner of the box of
