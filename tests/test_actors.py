@@ -186,3 +186,16 @@ def test_actor_table_is_one_monte_carlo_per_actor():
     assert rows[0]["median"] == float(np.quantile(own[ok], 0.5))
     assert rows[0]["past_share"] == float(np.mean(own < 0))
     assert "meek_budget_usd" in rows[1]["factors"] and "meek_growth" in rows[1]["factors"]
+
+
+def test_drivers_are_declared_once_with_metadata_and_set_one_parameter_each():
+    from engine.model import registry
+
+    names = set(registry.NAMES)
+    for p in registry.DRIVERS:
+        assert p.units and p.long_name and p.doc and p.name not in names
+    derived = registry.derivations(registry.DRIVER_NAMES)
+    assert [d.name for d in derived] == ["sota_budget_usd", "meek_budget_usd", "switch_year"]
+    assert all(d.name in names and set(d.inputs) <= names | set(registry.DRIVER_NAMES)
+               for d in derived)
+    assert registry.derivations(["g_alg"]) == []  # no driver, no derivation: the paper's run
