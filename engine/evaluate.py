@@ -151,7 +151,12 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
                         ", ".join(job.keep), series_bytes / 1e9, storage.max_series_bytes)
             job = Job(**{**job.__dict__, "keep": ()})
             meta = layout(job)
-    _check_disk(directory, estimated_bytes(rows, n_scalar, len(t), len(job.keep)), streamed)
+    on_disk = estimated_bytes(rows, n_scalar, len(t), len(job.keep))
+    if on_disk > 1e8:  # a large run says what it will write before it writes it
+        log.info("scenarios%s: about %.0f MB (%s scenarios x %d values%s)",
+                 ".zarr" if streamed else ".nc", on_disk / 1e6, f"{rows:,}", n_scalar,
+                 f", series {', '.join(job.keep)} x {len(t)} times" if job.keep else "")
+    _check_disk(directory, on_disk, streamed)
     piece = piece_rows(design)
     wanted = storage.stream_chunk_size if streamed else storage.chunk_size
     if streamed and job.keep:  # keep a chunk's series below ~128 MB in a worker

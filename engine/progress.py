@@ -13,6 +13,10 @@ import time
 
 log = logging.getLogger("meek")
 
+#: Callables ``f(label, done, total, elapsed_seconds)`` told of every advance (a notebook's bar:
+#: :class:`Bar`; the Python API installs one while it runs).
+LISTENERS: list = []
+
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
@@ -45,6 +49,8 @@ class Progress:
 
     def advance(self, count: int) -> None:
         self.done += int(count)
+        for listener in list(LISTENERS):
+            listener(self.label, self.done, self.total, time.perf_counter() - self.started)
         share = self.done / self.total
         if share + 1e-12 < self._next and self.done < self.total:
             return
@@ -64,3 +70,58 @@ class Progress:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
+
+
+class Bar:
+    r"""A progress bar for notebooks and plain consoles alike: an HTML ``<progress>`` element
+    updated in place when IPython's display is available (Jupyter), else one line rewritten
+    with a carriage return; at most ``fps`` updates a second, the last always.
+
+    Example
+    -------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = Bar(stream=out, fps=0)
+    >>> bar("evaluate", 5, 10, 1.0); bar("evaluate", 10, 10, 2.0)
+    >>> out.getvalue().split("\r")[-1]
+    'evaluate: 100% (10 of 10), 2.0 s\n'
+    """
+
+    def __init__(self, stream=None, fps: float = 4.0) -> None:
+        import sys
+
+        self.stream = stream if stream is not None else sys.stdout
+        self.interval = 1.0 / fps if fps > 0 else 0.0
+        self._last = -float("inf")
+        self._handle = None
+        self._display = None
+        if stream is None:
+            try:  # Jupyter: one element updated in place
+                from IPython import get_ipython
+                from IPython.display import HTML, display
+
+                if get_ipython() is not None and type(get_ipython()).__name__ != \
+                        "TerminalInteractiveShell":
+                    self._display = (HTML, display)
+            except ImportError:
+                pass
+
+    def __call__(self, label: str, done: int, total: int, elapsed: float) -> None:
+        now = time.perf_counter()
+        last = done >= total
+        if not last and now - self._last < self.interval:
+            return
+        self._last = now
+        share = min(done / max(total, 1), 1.0)
+        text = f"{label}: {100 * share:3.0f}% ({done:,} of {total:,}), {_duration(elapsed)}"
+        if self._display is not None:
+            HTML, display = self._display
+            html = (f"<progress value='{done}' max='{total}' style='width:20em'></progress> "
+                    f"<code>{text}</code>")
+            if self._handle is None:
+                self._handle = display(HTML(html), display_id=True)
+            else:
+                self._handle.update(HTML(html))
+            return
+        self.stream.write("\r" + text + ("\n" if last else ""))
+        self.stream.flush()

@@ -24,15 +24,23 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import xarray as xr
 
 from engine import io
 
-if TYPE_CHECKING:
-    from engine.chunks import ChunkResult
+
+class StoredChunk(Protocol):
+    """What the store needs of a chunk's result (``engine.chunks.ChunkResult`` is one): its
+    number, its rows [start, stop) and its variables' values. Declared here so that the store
+    does not import the chunks that use it."""
+
+    index: int
+    start: int
+    stop: int
+    data: Mapping[str, np.ndarray] | None
 
 log = logging.getLogger("meek")
 
@@ -233,7 +241,7 @@ class ZarrStore:
 
     # ------------------------------------------------------------------------- in the workers
 
-    def write(self, chunk: ChunkResult) -> None:
+    def write(self, chunk: StoredChunk) -> None:
         """Write one chunk's data into its region, then its marker (the marker last: it is the
         commit)."""
         import zarr

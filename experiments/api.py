@@ -20,10 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 from omegaconf import DictConfig, open_dict, read_write
 
 from engine.config import ConfigError
+from engine.progress import LISTENERS, Bar
 from engine.runs import RunDir, RunDirError
 from experiments import config as configuration
 from experiments.job import BAD_INPUT, claim, execute
@@ -43,6 +45,46 @@ class Result:
     @property
     def files(self) -> list[str]:
         return sorted(p.name for p in self.path.iterdir() if not p.name.startswith("."))
+
+    @property
+    def report(self) -> Path | None:
+        """The run's report.html (None if it wrote none)."""
+        path = self.path / "report.html"
+        return path if path.exists() else None
+
+    def to_dataframe(self, name: str | None = None) -> pd.DataFrame:
+        """A saved summary as a table: ``summary`` (one row per outcome), ``sobol`` (per output
+        and factor), ``fan`` (per series and time); by default the first of these the run has.
+        The same tables are the run's CSV files."""
+        from engine import tables
+
+        if name is None:
+            name = next((n for n in tables.FRAMES if n in self.datasets), None)
+            if name is None:
+                raise KeyError(f"no summary to tabulate in {self.path}; it has "
+                               f"{', '.join(self.datasets) or 'no Datasets'}")
+        if name not in tables.FRAMES:
+            raise KeyError(f"{name!r}: no table of that name; allowed: "
+                           f"{', '.join(tables.FRAMES)}")
+        return tables.FRAMES[name](self[name])
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: where the run is, its report, and its outcomes' medians and 90%
+        intervals when it has a summary."""
+        import html
+
+        head = (f"<p><b>meek run</b> <code>{html.escape(str(self.path))}</code>"
+                f" (value {self.value:.4g})")
+        if self.report is not None:
+            head += f" &middot; <a href='{self.report.as_uri()}' target='_blank'>report.html</a>"
+        head += "</p><p>Datasets: " + ", ".join(
+            f"<code>result[{n!r}]</code>" for n in self.datasets) + "</p>"
+        if "summary" not in self.datasets:
+            return head
+        frame = self.to_dataframe("summary")
+        shown = frame[["label", "unit", "q50", "q5", "q95"]].rename(
+            columns={"q50": "median", "q5": "5%", "q95": "95%"})
+        return head + shown.to_html(float_format=lambda v: f"{v:.3g}", border=0)
 
 
 def overrides_for(experiment: str | None, overrides: str | Sequence[str]) -> list[str]:
@@ -69,7 +111,7 @@ def compose(experiment: str | None = "summary", overrides: str | Sequence[str] =
 
 
 def run(experiment: str | None = "summary", overrides: str | Sequence[str] = (), *,
-        run_dir: str | Path | None = None) -> Result:
+        run_dir: str | Path | None = None, progress: bool = True) -> Result:
     """Run ``experiment`` (``python run.py --help`` lists them) with ``overrides``.
 
     Parameters
@@ -80,6 +122,9 @@ def run(experiment: str | None = "summary", overrides: str | Sequence[str] = (),
         Command-line overrides, e.g. ``["priors.g_inv.value=5", "actor=startup"]``.
     run_dir : path, optional
         Where the results go (a new directory; a finished run's directory is refused).
+    progress : bool
+        Show a progress bar while the model is evaluated (in Jupyter an HTML bar updated in
+        place, elsewhere one line on stdout); the log lines go to run.log either way.
 
     Returns
     -------
@@ -102,11 +147,17 @@ def run(experiment: str | None = "summary", overrides: str | Sequence[str] = (),
         raise ConfigError(str(err) if isinstance(err, RunDirError) else
                           f"run_dir={str(path)!r}: cannot be written ({type(err).__name__})"
                           ) from err
+    bar = Bar() if progress else None
+    if bar is not None:
+        LISTENERS.append(bar)
     try:
         value = execute(prepared, target, run_log=True)
     except BAD_INPUT as err:
         if isinstance(err, ConfigError) or prepared.settings.config.debug:
             raise
         raise ConfigError(" ".join(str(err).split())) from err
+    finally:
+        if bar is not None:
+            LISTENERS.remove(bar)
     datasets = {p.stem: xr.load_dataset(p) for p in sorted(target.path.glob("*.nc"))}
     return Result(target.path, value, datasets)

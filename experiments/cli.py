@@ -256,6 +256,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import hydra
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [a if a.startswith("-") else configuration.renamed(
+        [a], lambda line: print("warning: " + line, file=sys.stderr))[0] for a in argv]
     args = arguments(argv)
     tune_malloc()
     configuration.register()

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from engine.analysis import outcomes
@@ -82,10 +83,14 @@ def summarise(scenarios: xr.Dataset) -> xr.Dataset:
 
 
 def priors_section(s: Settings) -> Section:
+    from engine.reports.labels import label
+
     sources = s.priors.sources()
-    rows = [[name, desc, sources.get(name, "")] for name, desc in s.priors.describe().items()]
+    rows = [[f"{label(name)} (`{name}`)", desc, sources.get(name, "")]
+            for name, desc in s.priors.describe().items()]
     text = [f"Actor: **{s.config.actor.name}** ({s.config.actor.description}). Inference "
-            f"form: `{s.config.inference.form}`. Policy: `{s.config.policy.name}`."]
+            f"form: `{s.config.inference.form}`. Policy: `{s.config.policy.name}`. What each "
+            "parameter means and where its default comes from: docs/MODEL.md section 8."]
     return Section("The priors", text, Table(["factor", "prior", "source"], rows))
 
 
@@ -123,34 +128,59 @@ def choices_text(s: Settings) -> str:
     return text
 
 
-def outcomes_section(summary: xr.Dataset) -> Section:
+def outcomes_section(summary: xr.Dataset, start_year: float | None = None) -> Section:
+    constant: list[str] = []
     rows = [[f"{r['what']} (`{r['name']}`)", r["median"], r["interval"], r["notes"] or "-"]
-            for r in outcome_rows(summary)]
+            for r in outcome_rows(summary, start_year, constant)]
     total = int(summary.attrs["n_scenarios"])
     used = int(summary.attrs.get("n_summarised", total))
     over = f"{total:,} scenarios" if used == total else \
         f"the first {used:,} of {total:,} scenarios (a fair sample of the design)"
+    when = " Times are calendar years (t = 0 is the start of " \
+        f"{start_year:g}); durations are years." if start_year is not None else ""
     return Section("Every outcome's range",
                    [f"Median and 90% interval over {over}; scenarios where an outcome is "
                     "undefined or infinite are left out of its quantiles and counted on the "
-                    "right."],
+                    f"right.{when}", *constant],
                    Table(["outcome", "median", "90% interval", "not in the quantiles"], rows))
+
+
+def nats_paragraph(s: Settings) -> str | None:
+    """What the run's loss-gap threshold means in compute, years and MMLU points, at the priors'
+    medians in the start year (docs/MODEL.md section 9); None for a model without a loss."""
+    from engine.reports.labels import nats_in_words
+    from engine.reproduce import at_medians
+
+    try:
+        point = at_medians(s.simulator.defaults, s.priors)
+        words = nats_in_words(float(s.config.outcomes.threshold_nats), point)
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return None
+    if not np.isfinite(words.compute_ratio):
+        return None
+    where = (f"at the priors' medians in {s.start_year:g}" if s.start_year is not None
+             else "at the priors' medians at the start")
+    return "**Reading nats.** " + words.sentence(where) + " The same gap is worth more " \
+        "compute and fewer MMLU points later, as the loss curve flattens."
 
 
 def caveats(summary: xr.Dataset) -> list[str]:
     """The shares a reader must know before reading any number."""
+    from engine.reports.labels import label, lookup
+
     out = []
     for name in ("t_peak", "t_below_threshold", "t_inference_catchup", "regulatory_window"):
         if name not in summary["outcome"].values:
             continue
         s = summary.sel(outcome=name)
-        what = str(s["long_name"].values)
         if name == "t_peak" and float(s["negative_share"]) > 0:
             out.append(f"In {float(s['negative_share']):.1%} of scenarios the loss-gap peak is "
                        "already past at the start (t_peak < 0): the gap is shrinking now.")
         if float(s["undefined_share"]) > 0:
-            out.append(f"`{name}` ({what}) is undefined in {float(s['undefined_share']):.1%} "
-                       "of scenarios.")
+            comment = lookup(name).meaning
+            why = f" ({comment.split('NaN: ', 1)[1]})" if "NaN: " in comment else ""
+            out.append(f"The {label(name)} (`{name}`) is undefined in "
+                       f"{float(s['undefined_share']):.1%} of scenarios{why}.")
     return out
 
 
@@ -166,6 +196,9 @@ def write_report(run: RunDir, s: Settings, attrs: Mapping[str, Any], title: str,
     if summary is not None and policy.has_policy_outcomes(summary):
         extra.append(policy.section(summary, s.start_year, s.config.governance.threshold_flop,
                                     s.config.outcomes.threshold_nats, s.config.policy.name))
+    nats = nats_paragraph(s) if summary is not None else None
+    if nats is not None:
+        extra.insert(0, Section("Reading the numbers", [nats]))
     report = Report(title, f"actor {s.config.actor.name} | {sampled} | seed {s.seed}",
                     caveats=caveats(summary) if summary is not None else [],
                     sections=[*extra, *sections, priors_section(s)], files=files,

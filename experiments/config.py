@@ -109,14 +109,54 @@ def compose(overrides: Sequence[str], config_name: str = "config") -> DictConfig
 
 
 def as_overrides(overrides: str | Sequence[str]) -> list[str]:
-    """A list of override strings (one string is one override, not its characters)."""
+    """A list of override strings (one string is one override, not its characters), renamed
+    keys under their new names (:func:`renamed`, with a FutureWarning)."""
     if isinstance(overrides, str):
-        return [overrides]
+        overrides = [overrides]
     out = list(overrides)
     bad = [o for o in out if not isinstance(o, str)]
     if bad:
         raise ConfigError(f"overrides={bad[0]!r}: each override must be a string like "
                           "'sampler.n=1000'")
+
+    def warn(line: str) -> None:
+        import warnings
+        warnings.warn(line, FutureWarning, stacklevel=4)
+    return renamed(out, warn)
+
+
+#: Keys that were renamed: old -> new. An old key keeps working until the release named here
+#: (CHANGELOG.md), with one warning line naming the new key.
+RENAMED: dict[str, tuple[str, str]] = {
+    "calibration": ("fan.calibration", "0.4.0"),
+    "policy.export_control_strength": ("priors.export_control_strength.value", "0.4.0"),
+    "policy.diffusion_lag_years": ("priors.diffusion_lag_years.value", "0.4.0"),
+}
+
+
+def renamed(overrides: Sequence[str], warn: Any = None) -> list[str]:
+    """The overrides with renamed keys (:data:`RENAMED`) under their new names; ``warn(line)``
+    is called once per renamed key given.
+
+    Example
+    -------
+    >>> said = []
+    >>> renamed(["policy.export_control_strength=0.3,0.6", "sampler.n=10"], said.append)
+    ['priors.export_control_strength.value=0.3,0.6', 'sampler.n=10']
+    >>> said
+    ['policy.export_control_strength= is renamed priors.export_control_strength.value= (the old \
+name works until 0.4.0; see CHANGELOG.md)']
+    """
+    out = []
+    for o in overrides:
+        key, sep, value = o.lstrip("+~").partition("=")
+        if sep and key in RENAMED:
+            new, until = RENAMED[key]
+            if warn is not None:
+                warn(f"{key}= is renamed {new}= (the old name works until {until}; see "
+                     "CHANGELOG.md)")
+            o = f"{new}={value}"
+        out.append(o)
     return out
 
 

@@ -88,15 +88,13 @@ class Discover(Experiment):
             inside = study.inside(saved, scenarios) if series else None
             shown = discovery_set(saved, scenarios, inside, series, run.staging)
             words = discovery_words(saved)
-            if "alpha" in saved["parameter"].values:  # the scaling law as the fit a box selects
-                words += [f"Box {b + 1} holds {w}." for b, w in enumerate(
-                    saved["box_statement"].sel(parameter="alpha").values) if w]
         self.report(run, s, attrs, f"Scenario discovery: {sec.condition}", [
             Section("Where the condition holds", words + [c for c in [choices_text(s)] if c],
                     figures=shown),
             Section("A tree's view (CART)", [
-                f"Accuracy on the scenarios: {disc.attrs['cart_accuracy']:.1%}.",
-                f"`{disc.attrs['cart_rules']}`"])],
+                f"A decision tree of depth {sec.tree_depth} sorts the scenarios with "
+                f"{disc.attrs['cart_accuracy']:.1%} accuracy; its rules, one split a line "
+                "(class 1: the condition holds):"], preformatted=str(disc.attrs["cart_rules"]))],
             None, [("discovery.nc", "boxes, trajectory, scores"),
                    ("scenarios.nc", "the scenarios analysed")])
         scenarios.close()

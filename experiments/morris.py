@@ -85,7 +85,7 @@ class Morris(Experiment):
             "mu* ranks the factors by importance; a sigma close to mu* means non-linear effects "
             "or interactions. A cheap first pass before experiment=sobol."]
             + [c for c in [choices] if c], figures=figures),
-            outcomes_section(summary)], summary,
+            outcomes_section(summary, s.start_year)], summary,
             [("morris.nc", "elementary effects"), ("scenarios.nc", "every scenario")])
         scenarios.close()
         return float(np.nanmax(mo["mu_star"].values))

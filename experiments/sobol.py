@@ -9,13 +9,14 @@ import numpy as np
 import xarray as xr
 from omegaconf import MISSING
 
-from engine import io
+from engine import io, tables
 from engine.analysis.sobol import study
 from engine.calibration import posterior
 from engine.config import ConfigError, Settings, check_names
 from engine.config.checks import at_least, fail, within
 from engine.designs import make_design
 from engine.reports.html import Section, Table
+from engine.reports.labels import label
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
 from experiments.base import Experiment
@@ -51,7 +52,8 @@ class Sobol(Experiment):
     name = "sobol"
     summary = ("which factors drive every outcome: S1/ST/S2 with bootstrap intervals, over "
                "time, and their convergence")
-    writes = "sobol.nc, summary.md, summary.nc, scenarios.nc, figures, report.html"
+    writes = ("sobol.nc, summary.nc (each with a .csv), summary.md, scenarios.nc, figures, "
+              "report.html")
     section = SobolConfig
 
     def check(self, s: Settings) -> None:
@@ -98,6 +100,8 @@ class Sobol(Experiment):
         phase("write")
         io.save_netcdf(io.cf_dataset(idx), run.file("sobol.nc"))
         io.save_netcdf(io.cf_dataset(summary, attrs), run.file("summary.nc"))
+        tables.beside(idx, run.file("sobol.nc"), "sobol")
+        tables.beside(summary, run.file("summary.nc"), "summary")
         first = str(idx["output"].values[0])
         actors = self.actor_answers(s, first)
         phase("figures")
@@ -106,18 +110,20 @@ class Sobol(Experiment):
             io.write_text((actors[1] if actors else "") + (choices + "\n\n" if choices else "")
                           + sobol_summary(saved, summary, list(saved["output"].values)),
                           run.file("summary.md"))
-            sections = [Section(f"What drives {first}", [c for c in [choices] if c]
-                                + sobol_words(saved, first),
+            sections = [Section(f"What drives the {label(first, s.start_year)}",
+                                [c for c in [choices] if c] + sobol_words(saved, first),
                                 Table(["rank", "factor", "S1", "ST"],
                                       [list(r.values()) for r in ranking_rows(saved, first)]),
                                 drivers),
                         Section("Over time", [c for c in [choices] if c], figures=over_time),
-                        outcomes_section(summary)]
+                        outcomes_section(summary, s.start_year)]
             if actors is not None:
                 sections.insert(0, actors[0])
         self.report(run, s, attrs, "Sobol' sensitivity analysis", sections, summary,
-                    [("sobol.nc", "indices"), ("scenarios" + ev.path.suffix, "every scenario"),
-                     ("summary.md", "the same in words"), ("summary.nc", "outcome summaries")],
+                    [("sobol.nc", "indices"), ("sobol.csv", "S1 and ST with their intervals"),
+                     ("scenarios" + ev.path.suffix, "every scenario"),
+                     ("summary.md", "the same in words"), ("summary.nc", "outcome summaries"),
+                     ("summary.csv", "the same as a table")],
                     sampled=f"Saltelli design, N = {design.n:,} base rows, {design.rows:,} "
                             f"scenarios, {len(factors)} factors ({', '.join(factors)})")
         scenarios.close()

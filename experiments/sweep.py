@@ -1,5 +1,6 @@
 """Sweeps compared: at the end of a multirun, collate the jobs into sweep.nc with one dimension
-per swept key, an overlay figure, a table and report.html in the sweep directory.
+per swept key (values in the command line's order), and write the comparison report
+(engine/reports/sweep.py: report.html, sweep.csv, sweep.md, figures) in the sweep directory.
 
 ``python run.py -m experiment=fan priors.g_inv.value=2,3.57,6`` writes one job folder per value
 (named by its overrides) and then ``sweep.nc`` with a ``g_inv`` dimension holding each job's
@@ -8,7 +9,6 @@ outcome summaries and fan quantiles.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,12 @@ import yaml
 from hydra.experimental.callback import Callback
 
 from engine import io
-from engine.reports.html import Report, Section, Table
+from engine.reports.html import Report
 from engine.runs import DONE
 from experiments.config import command_line
 from experiments.job import results_line
 
 log = logging.getLogger("meek")
-HEADLINE = ("t_peak", "peak_gap", "gap_at_10y", "regulatory_window", "t_threshold_capability",
-            "years_behind_at_5y", "years_behind_at_10y", "t_inference_catchup")
 
 
 def dim_name(key: str) -> str:
@@ -45,18 +43,38 @@ def _value(text: str) -> Any:
         return text
 
 
-def _jobs(sweep: Path) -> list[tuple[Path, dict[str, Any]]]:
+def _jobs(sweep: Path, order: list[dict[str, Any]] | None = None
+          ) -> list[tuple[Path, dict[str, Any]]]:
+    """The finished jobs with their overrides, in ``order`` (the command line's job order, as
+    override mappings) where given, else by folder name."""
     jobs = []
     for job in sorted(p for p in sweep.iterdir() if (p / DONE).exists()):
         overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
         pairs = dict(o.split("=", 1) for o in overrides if "=" in o)
-        jobs.append((job, {k: _value(v) for k, v in pairs.items()}))
+        jobs.append((job, {k.lstrip("+~"): _value(v) for k, v in pairs.items()}))
+    if order:
+        wanted = [{k.lstrip("+~"): _value(str(v)) for k, v in o.items()} for o in order]
+
+        def place(item: tuple[Path, dict[str, Any]]) -> int:
+            got = item[1]
+            return next((i for i, w in enumerate(wanted)
+                         if all(got.get(k) == v for k, v in w.items())), len(wanted))
+        jobs.sort(key=place)  # stable: unmatched jobs keep their name order, last
     return jobs
 
 
-def collate(sweep: Path) -> xr.Dataset | None:
-    """sweep.nc from the finished jobs of a sweep directory (None if there is nothing)."""
-    jobs = _jobs(sweep)
+def command_order(task: list[str]) -> list[dict[str, Any]]:
+    """The jobs of a sweep's overrides in the order Hydra's basic sweeper runs them (the values
+    in the order the command line gave them)."""
+    from experiments.cli import jobs
+
+    return [dict(o.split("=", 1) for o in job) for job in jobs(task)]
+
+
+def collate(sweep: Path, order: list[dict[str, Any]] | None = None) -> xr.Dataset | None:
+    """sweep.nc from the finished jobs of a sweep directory (None if there is nothing), the
+    jobs (and each swept dimension's values) in ``order`` (:func:`command_order`)."""
+    jobs = _jobs(sweep, order)
     if not jobs:
         return None
     keys = [k for k in dict.fromkeys(k for _, o in jobs for k in o)
@@ -71,6 +89,7 @@ def collate(sweep: Path) -> xr.Dataset | None:
     grid = len(jobs) == int(np.prod([len(v) for v in values.values()])) if keys else False
     if grid:
         out = xr.combine_by_coords(parts, combine_attrs="drop_conflicts")
+        out = out.sel({d: values[k] for d, k in zip(dims, keys, strict=True)})  # given order
     else:
         out = xr.concat([p.squeeze(dims, drop=True) for p in parts] if keys else parts,
                         dim="job", combine_attrs="drop_conflicts")
@@ -101,54 +120,33 @@ def _job_dataset(job: Path) -> xr.Dataset:
     return ds
 
 
-def table(ds: xr.Dataset) -> Table:
-    dims = [d for d in ds["quantiles"].dims if d not in ("outcome", "quantile")]
-    outs = [o for o in HEADLINE if o in ds["outcome"].values]
-    rows = []
-    combos = itertools.product(*[ds[d].values for d in dims]) if dims else [()]
-    for combo in combos:
-        sel = ds.sel(dict(zip(dims, combo, strict=True))) if dims else ds
-        cells = [f"{v:g}" if isinstance(v, float) else str(v) for v in combo]
-        for o in outs:
-            cells.append(f"{float(sel['quantiles'].sel(outcome=o, quantile=0.5)):.3g}")
-        rows.append(cells)
-    return Table([*dims, *(f"median {o}" for o in outs)], rows)
-
-
 class CollateSweep(Callback):
     """Hydra callback: collate a multirun's jobs when the sweep ends."""
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        from engine.plots import save  # matplotlib: imported when a sweep has ended
-        from engine.plots.sweep import overlay
-
         sweep = Path(str(config.hydra.sweep.dir))
+        task = list(config.hydra.overrides.task)
         try:
-            ds = collate(sweep)
+            ds = collate(sweep, command_order(task))
         except Exception as err:  # a sweep's results must not be lost to a collation problem
             log.warning("could not collate the sweep in %s: %s", sweep, err)
             return
         if ds is None:
             return
         io.save_netcdf(io.cf_dataset(ds), sweep / "sweep.nc")
-        sections = []
-        fans = [v for v in ds.data_vars if v.startswith("fan_") and not v.endswith("_share")]
-        if fans:
-            save(overlay(ds, fans[0]), sweep / "sweep_overlay.png")
-            sections.append(Section("Jobs overlaid", figures=[("sweep_overlay.png",
-                                                                f"{fans[0]} of every job")]))
+        command = command_line(task).replace("python run.py", "python run.py -m", 1)
         if "quantiles" in ds:
-            t = table(ds)
-            sections.insert(0, Section("Key outcomes by job", [
-                f"Swept: {ds.attrs['swept_keys'] or 'nothing'}; {ds.attrs['jobs']} jobs."], t))
-            md = ["| " + " | ".join(t.header) + " |", "|" + "---|" * len(t.header)]
-            md += ["| " + " | ".join(r) + " |" for r in t.rows]
-            io.write_text("\n".join(md) + "\n", sweep / "sweep.md")
-        from engine.reports import html
-        command = command_line(list(config.hydra.overrides.task)).replace(
-            "python run.py", "python run.py -m", 1)
-        html.write(Report("meek sweep", str(sweep), sections,
-                          files=[("sweep.nc", "every job's summaries and fans"),
-                                 ("sweep.md", "the table")], command=command), sweep)
+            from engine.reports import sweep as comparison
+
+            start = float(ds["year"].values[0] - ds["t"].values[0]) if "year" in ds.coords \
+                else None
+            try:
+                comparison.write(ds, sweep, command, start_year=start)
+            except Exception as err:  # noqa: BLE001 - sweep.nc is saved; say what failed
+                log.warning("could not write the sweep's comparison report: %s", err)
+        else:
+            from engine.reports import html
+            html.write(Report("meek sweep", str(sweep), [], files=[
+                ("sweep.nc", "every job's results")], command=command), sweep)
         log.info("collated %d jobs into %s", ds.attrs["jobs"], sweep / "sweep.nc")
         print(results_line(sweep), flush=True)

@@ -326,6 +326,8 @@ CATALOGUE: list[Case] = [
     Case("sobol-one-base-row", ["experiment=sobol", "sampler.n=1"], [kv("sampler.n", "1")]),
     Case("fan-log-scale-unknown", ["experiment=fan", "fan.log_scale=[nope]"],
          ["fan.log_scale", "'nope'"]),
+    Case("fan-keep-series-negative", [*FAN, "fan.keep_series_mb=-1"],
+         [kv("fan.keep_series_mb", "-1"), ">= 0"]),
     Case("fan-calibration-missing-file",
          [*FAN, "fan.calibration=/no/such/calibration.nc"],
          [kv("fan.calibration", "/no/such/calibration.nc"),

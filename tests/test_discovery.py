@@ -177,7 +177,8 @@ def test_a_restriction_on_alpha_is_stated_as_the_fit_it_selects(condition, chose
     assert float(box["fit_share"].sel(fit=winner)) >= 0.95
     assert float(box["fit_share"].sel(fit=loser)) <= 0.05
     # another restricted input is stated plainly, an unrestricted one not at all
-    assert str(box["box_statement"].sel(parameter="g_alg").values).startswith("g_alg at least")
+    assert str(box["box_statement"].sel(parameter="g_alg").values).startswith(
+        "algorithmic progress (g_alg) at least")
     for name in ("g_hw", "g_inv"):
         said = str(box["box_statement"].sel(parameter=name).values)
         assert said == "" or np.isfinite(float(box["p_value"].sel(parameter=name)))

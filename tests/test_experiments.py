@@ -284,7 +284,7 @@ def test_sweep_is_checked_whole_and_collated(tmp_path):
         medians = ds["quantiles"].sel(outcome="t_peak", quantile=0.5).values
         assert medians[0] < medians[1] < medians[2]  # faster investment, later peak
         assert ds["fan_loss_gap"].dims == ("g_inv", "quantile", "t")
-    assert (sweep / "sweep_overlay.png").exists() and (sweep / "report.html").exists()
+    assert (sweep / "sweep_fans.png").exists() and (sweep / "report.html").exists()
     # one bad value refuses the whole sweep before any job runs
     bad = tmp_path / "bad"
     res = subprocess.run([sys.executable, str(ROOT / "run.py"), "-m", "experiment=fan",

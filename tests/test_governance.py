@@ -854,8 +854,8 @@ def test_published_fits_reproduce_model_md_table():
     assert A == pytest.approx(2708, abs=1.0) and alpha == pytest.approx(0.1783, abs=5e-5)
     assert L0 == 1.82
     assert A * 1e22 ** -alpha + L0 == pytest.approx(2.15, abs=0.01)
-    # MODEL.md section 6: both fits give L(1e20) of about 2.58 (it says "2.57 to 2.59"; the
-    # naive values are 2.600 and 2.556)
+    # docs/MODEL.md section 3: both fits give L(1e20) of 2.56 to 2.60 (the naive values are
+    # 2.600 and 2.556)
     for fit in (scaling_laws.HOFFMANN, scaling_laws.BESIROGLU):
         A, alpha, L0 = fit.compute_optimal()
         assert A * 1e20 ** -alpha + L0 == pytest.approx(2.58, abs=0.025)
@@ -1082,7 +1082,7 @@ lever_params = st.fixed_dictionaries({
 @settings(max_examples=60, deadline=None)
 @given(lever_params)
 def test_levers_t_peak_is_the_argmax_and_outcomes_are_finite(raw):
-    # frontier never behind (R >= 1, MODEL.md): every outcome is finite and t_peak is the
+    # frontier never behind (R >= 1, docs/MODEL.md section 2): every outcome is finite and t_peak is the
     # argmax of the naive gap on a grid (log space: the far past would overflow plain powers)
     p = dict(PAPER_D, **{k: v for k, v in raw.items() if k not in ("R", "after_frac")})
     p["sota_budget_usd"] = p["meek_budget_usd"] * raw["R"]

@@ -72,7 +72,7 @@ def numeric_argmax(f, lo, hi, n=20001):
 
 
 def random_params(rng, schedule=False):
-    """A parameter set (dict) spanning MODEL.md's literature ranges, with unequal budgets."""
+    """A parameter set (dict) spanning the literature ranges of docs/MODEL.md section 8, with unequal budgets."""
     p = dict(PAPER_D)
     p.update(
         alpha=rng.uniform(0.12, 0.2),
@@ -285,7 +285,7 @@ def naive_benchmark_gap(t, p, steps=1):
 
     New semantics: the benchmark score is a function of compute through the sigmoid's own
     scaling law (A, alpha, L0) = (1070, 0.154, 1.7), whatever scaling law p draws (the
-    sigmoid was fitted on that law's losses; MODEL.md section 6).
+    sigmoid was fitted on that law's losses; docs/MODEL.md section 6).
     """
     def perf(L):
         return (0.5567 / (1 + np.exp(23.775 * (L - 1.9739))) + 0.2540) ** steps

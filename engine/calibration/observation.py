@@ -5,7 +5,7 @@ score among models priced in a band (USD per million output tokens), from the Ar
 Analysis leaderboard (data/llm_mmlu_pro_prices.csv, the paper's empirical check).
 
 Predicted: the model's benchmark gap between the frontier and a user who pays a fixed price per
-token in that band (MODEL.md sections 2 to 4): 100 [score(C_s(t)) - score(C_inf(t))], with the
+token in that band (docs/MODEL.md sections 5 and 6): 100 [score(C_s(t)) - score(C_inf(t))], with the
 price fixed at the band's geometric centre and t the month's distance from the time grid's start
 year (negative before 2025: the paths run backwards at the same growth rates).
 

@@ -146,8 +146,13 @@ def fit_statement(alpha: np.ndarray, fit: np.ndarray, lower: float, upper: float
 
 def statement(name: str, lower: float, upper: float, low: float, high: float,
               units: str = "1") -> str:
-    """A restriction of a (non-scaling-law) input in words."""
-    unit = "" if units in ("1", "") else f" {units}"
+    """A restriction of a (non-scaling-law) input in words, the input named by its label
+    (engine.reports.labels) with its identifier."""
+    from engine.reports import labels
+
+    shown = labels.unit(name) or ("" if units in ("1", "") else units)
+    unit = f" {shown}" if shown and shown != "x per year" else ""
+    name = f"{labels.label(name)} ({name})" if labels.label(name) != name else name
     if lower > low and upper < high:
         return f"{name} between {_number(lower)} and {_number(upper)}{unit}"
     if lower > low:

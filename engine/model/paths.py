@@ -15,7 +15,7 @@ from t = 0 on: a(t) = t before 0 and max(t - L, 0) after (diffusion lag L), h(t)
 and (1 - e) t after (export controls e). Before t = 0 every path continues its t = 0 growth
 backwards, so a negative t_peak reads "the peak is already past".
 
-The inference slope k depends on how inference progress is counted (MODEL.md sections 2, 6):
+The inference slope k depends on how inference progress is counted (docs/MODEL.md section 5):
 ``paper`` k = 2 (ln g_hw + ln g_inf) + ln g_alg, the authors' form; ``price_decline``
 k = 2 ln g_inf, where g_inf is read as the whole price decline at constant capability, which
 already contains hardware and algorithmic progress.

@@ -30,10 +30,22 @@ def tradeoff(disc: xr.Dataset) -> Figure:
     return fig
 
 
+def _input_label(name: str, long: bool = False) -> str:
+    """An input as a reader knows it; alpha stands for the scaling-law fit (docs/MODEL.md
+    section 3: a low alpha is Hoffmann 2022's fit, a high one Besiroglu 2024's)."""
+    from engine.reports.labels import FITS, with_unit
+
+    if name == "alpha":
+        (a, xa), (b, xb) = FITS.items()
+        return f"scaling-law fit: alpha ({a} {xa:.3f}, {b} {xb:.3f})" if long else \
+            "scaling-law fit (alpha)"
+    return with_unit(name)
+
+
 def limits(disc: xr.Dataset) -> Figure:
     """Each box's limits as a share of the sampled range of each input."""
     names = [str(p) for p in disc["parameter"].values]
-    fig, grid = figure(1, 1, figsize=(8, 0.5 * len(names) + 1.8))
+    fig, grid = figure(1, 1, figsize=(10, 0.5 * len(names) + 1.8))
     ax = grid[0, 0]
     lo, hi = disc["range_low"].values, disc["range_high"].values
     span = np.where(hi > lo, hi - lo, 1.0)
@@ -46,11 +58,11 @@ def limits(disc: xr.Dataset) -> Figure:
         for i, p in enumerate(disc["p_value"].isel(box=b).values):
             if np.isfinite(p):
                 ax.text(min(z[i] + 0.01, 0.9), y[i], f"p={p:.2g}", va="center", fontsize=7)
-    ax.set_yticks(np.arange(len(names)), names)
+    ax.set_yticks(np.arange(len(names)), [_input_label(n) for n in names])
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("share of the sampled range (0 = lowest value drawn, 1 = highest)")
-    ax.set_title("Box limits against the prior ranges (p: quasi-p-value of the restriction)",
-                 fontsize=10)
+    ax.set_title("Box limits within the sampled ranges (p: quasi-p-value of a restriction)",
+                 fontsize=10, loc="left")
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
@@ -78,7 +90,7 @@ def pairs(disc: xr.Dataset, scenarios: xr.Dataset, max_points: int = 5000) -> Fi
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, color="k",
                            label="box 1"))
     for axis, n in ((ax.xaxis, names[0]), (ax.yaxis, names[1])):
-        axis.set_label_text(f"{n} [{scenarios[n].attrs.get('long_name', n)}]", fontsize=8)
+        axis.set_label_text(_input_label(n, long=True), fontsize=8)
     for n, setter in ((names[0], ax.set_xscale), (names[1], ax.set_yscale)):
         v = sub[n].values
         if np.all(v > 0) and v.max() / v.min() > 20:

@@ -53,8 +53,15 @@ def fan_chart(q: xr.Dataset, var: str, *, ax: Axes | None = None, log: bool = Fa
 def distribution(ds: xr.Dataset, var: str, *, ax: Axes | None = None, bins: int = 60) -> Axes:
     """Histogram of a per-scenario outcome with its median and 90% interval; the shares that
     are undefined, and (for times) already past at the start, stated."""
+    from engine.reports.labels import lookup
+
     ax = axes(ax)
     values = ds[var].values.astype(float)
+    start = ds.attrs.get("time_start_year")
+    shift = float(start) if start is not None and np.isfinite(float(start)) and \
+        lookup(var).kind == "time" else 0.0  # a time: calendar years when the run has them
+    past = float((values < 0).mean()) if values.size else 0.0
+    values = values + shift
     finite = values[np.isfinite(values)]
     ax.hist(finite, bins=bins, color="C0", alpha=0.75, density=True)
     if finite.size:
@@ -62,16 +69,16 @@ def distribution(ds: xr.Dataset, var: str, *, ax: Axes | None = None, bins: int 
         ax.axvline(med, color="k", lw=1.5, label=f"median {med:.2f}")
         ax.axvspan(lo, hi, color="C1", alpha=0.12, label=f"90% interval [{lo:.2f}, {hi:.2f}]")
     units = ds[var].attrs.get("units")
-    if units == "a" and finite.size and finite.min() < 0:
-        ax.axvline(0, color="C3", lw=1, ls=":", label="the start")
-    ax.set_xlabel(label(ds[var]))
+    if units == "a" and finite.size and finite.min() < shift:
+        ax.axvline(shift, color="C3", lw=1, ls=":", label="the start")
+    ax.set_xlabel(f"{ds[var].attrs.get('long_name', var)} [calendar year]" if shift
+                  else label(ds[var]))
     ax.set_ylabel("density")
     notes = []
     undefined = 1.0 - finite.size / max(values.size, 1)
     if undefined:
         notes.append(f"{undefined:.1%} undefined")
     if units == "a" and values.size:
-        past = float((values < 0).mean())
         notes.append(f"{past:.1%} already past at the start")
     title = f"{ds[var].attrs.get('long_name', var)}"
     if notes:

@@ -15,10 +15,13 @@ from engine.plots.base import axes, figure, label, log_axis
 
 def _factors(idx: xr.Dataset, width: int = 30) -> list[str]:
     """Factor labels; a group of factors ("a+b+c") wraps after a "+" every ~``width`` chars."""
+    from engine.reports.labels import label
+
     labels = []
     for name in map(str, idx["factor"].values):
         lines = [""]
-        for part in name.split("+"):
+        for part in ([label(name)] if name == "scaling_law" else
+                     [label(n) for n in name.split("+")]):
             if lines[-1] and len(lines[-1]) + len(part) + 1 > width:
                 lines[-1] += "+"
                 lines.append(part)
@@ -101,11 +104,15 @@ def sobol_ranking(idx: xr.Dataset, output: str) -> Figure:
     return fig
 
 
-def sobol_over_time(idx: xr.Dataset, series: str) -> Figure:
+def sobol_over_time(idx: xr.Dataset, series: str, start_year: float | None = None) -> Figure:
     """S1(t) as stacked areas (the rest is interactions) and ST(t) as lines, for one series;
-    time points where the output's variance collapsed are left blank and said so."""
+    time points where the output's variance collapsed are left blank and said so. With
+    ``start_year`` the time axis is in calendar years."""
+    from engine.reports.labels import label
+
     sel = idx.sel(series=series)
-    t = idx["t"].values
+    calendar = start_year is not None and np.isfinite(start_year)
+    t = idx["t"].values + (float(start_year) if calendar else 0.0)
     fig, grid = figure(2, 1, figsize=(8, 7.5), sharex=True)
     ax1, ax2 = grid[:, 0]
     s1 = np.clip(sel["S1_t"].transpose("factor", "t").values, 0, None)
@@ -127,7 +134,7 @@ def sobol_over_time(idx: xr.Dataset, series: str) -> Figure:
                  fontsize=8, va="center")
     ax1.set_ylim(0, 1.02)
     ax1.set_ylabel("first-order index S1 (stacked)")
-    ax1.set_title(f"What drives the {series.replace('_', ' ')} over time")
+    ax1.set_title(f"What drives the {label(series)} over time")
     ax1.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     for i, name in enumerate(labels):
         st = sel["ST_t"].isel(factor=i).values
@@ -135,7 +142,7 @@ def sobol_over_time(idx: xr.Dataset, series: str) -> Figure:
         ax2.plot(t, st, color=colors[i], label=name)
         ax2.fill_between(t, st - conf, st + conf, color=colors[i], alpha=0.15, lw=0)
     ax2.set_ylabel("total-order index ST")
-    ax2.set_xlabel("years from the start")
+    ax2.set_xlabel("calendar year" if calendar else "years from the start")
     top = float(np.nanmax(sel["ST_t"].values)) if np.isfinite(sel["ST_t"].values).any() else 1
     ax2.set_ylim(0, max(1.02, top + 0.05))
     ax1.grid(alpha=0.3)

@@ -16,6 +16,7 @@ import xarray as xr
 from engine.plots import calibration, discovery
 from engine.plots.base import figure, footnote, save
 from engine.plots.fans import distribution, fan_chart
+from engine.reports.labels import label, with_unit
 from engine.plots.governance import years_behind_and_gap
 from engine.plots.paper import empirical_check, gap_with_peak, lines
 from engine.priors import PriorSet
@@ -32,7 +33,7 @@ def fan_set(q: xr.Dataset, series: Sequence[str], log_scale: Sequence[str], t_pe
     shown = []
     for name in series:
         save(fan_chart(q, name, log=name in log_scale), out / f"fan_{name}.png")
-        shown.append((f"fan_{name}.png", f"median, 50% and 90% bands of {name}"))
+        shown.append((f"fan_{name}.png", f"median, 50% and 90% bands of the {with_unit(name)}"))
     if {"loss_gap", "years_behind"} <= set(series):
         save(years_behind_and_gap(q), out / "years_behind_and_gap.png")
         shown.append(("years_behind_and_gap.png", "bounded loss gap, unbounded years behind"))
@@ -55,15 +56,18 @@ def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, priors: PriorSet, out: Pat
     save(footnote(convergence(idx, first), note), out / f"convergence_{first}.png")
     over_time = []
     for name in (idx["series"].values if "series" in idx.coords else []):
-        save(footnote(sobol_over_time(idx, str(name)), note),
-             out / f"sobol_{name}_over_time.png")
-        over_time.append((f"sobol_{name}_over_time.png", f"drivers of {name}"))
+        start = scenarios.attrs.get("time_start_year")
+        save(footnote(sobol_over_time(idx, str(name), None if start is None else float(start)),
+                      note), out / f"sobol_{name}_over_time.png")
+        over_time.append((f"sobol_{name}_over_time.png", f"what drives the {label(str(name))} "
+                                                          "over time"))
     if first in scenarios:
         save(scatter_grid(scenarios, first, list(shown)), out / f"scatter_{first}.png")
-    return [(f"sobol_{first}.png", f"what drives {first}, with intervals"),
+    what = label(first)
+    return [(f"sobol_{first}.png", f"what drives the {what}, with intervals"),
             ("sobol_indices.png", "S1 and ST of every analysed outcome"),
             (f"convergence_{first}.png", "indices on N/8 .. N base rows"),
-            (f"scatter_{first}.png", f"{first} against each factor")], over_time
+            (f"scatter_{first}.png", f"the {what} against each factor")], over_time
 
 
 def morris_set(mo: xr.Dataset, out: Path) -> Figures:
@@ -72,7 +76,7 @@ def morris_set(mo: xr.Dataset, out: Path) -> Figures:
     note = mo.attrs.get("choices_held_fixed")
     for name in mo["output"].values:
         save(footnote(morris_chart(mo, str(name)).figure, note), out / f"morris_{name}.png")
-        shown.append((f"morris_{name}.png", f"screening of {name}"))
+        shown.append((f"morris_{name}.png", f"screening of the {label(str(name))}"))
     return shown
 
 

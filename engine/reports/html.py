@@ -28,6 +28,7 @@ class Section:
     paragraphs: Sequence[str] = ()
     table: Table | None = None
     figures: Sequence[tuple[str, str]] = ()   # (file name in the run directory, caption)
+    preformatted: str = ""                    # shown as is, line by line (a tree's rules)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def render(report: Report, directory: Path) -> str:
                 figures.append({"name": name, "caption": caption,
                                 "data": base64.b64encode(path.read_bytes()).decode()})
         sections.append({"title": s.title, "paragraphs": list(s.paragraphs), "table": s.table,
-                         "figures": figures})
+                         "figures": figures, "preformatted": s.preformatted})
     files = [{"name": n, "href": n, "what": w} for n, w in report.files
              if (Path(directory) / n).exists()]
     return env.get_template("report.html.j2").render(

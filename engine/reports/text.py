@@ -17,41 +17,65 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if a < 100 else f"{v:,.0f}"
 
 
-def outcome_rows(summary: xr.Dataset) -> list[dict[str, str]]:
-    """One row per outcome: what it is, median [90% interval], and the shares left out."""
+def outcome_rows(summary: xr.Dataset, start_year: float | None = None,
+                 constant: list[str] | None = None) -> list[dict[str, str]]:
+    """One row per outcome: its label (engine.reports.labels), median [90% interval] with its
+    unit, and the shares left out. Times are calendar years when ``start_year`` is given;
+    durations are years. An outcome whose 5%, 50% and 95% quantiles coincide and which no
+    scenario leaves out says nothing a table row can: it is left out and, when ``constant`` is
+    a list, a sentence on it is appended there."""
+    from engine.reports import labels
+
     rows = []
     qs = list(np.round(summary["quantile"].values, 6))
     for name in summary["outcome"].values:
         s = summary.sel(outcome=name)
         q = s["quantiles"].values
+        lab = labels.lookup(str(name), start_year)
         units = str(s["units"].values)
-        unit = {"a": " yr", "percent": " pp"}.get(units, "")
         notes = []
         for key, text in (("undefined_share", "undefined"), ("infinite_share", "infinite")):
             v = float(s[key])
             if v > 0:
                 notes.append(f"{v:.1%} {text}")
         if units == "a" and float(s["negative_share"]) > 0:
-            notes.append(f"{float(s['negative_share']):.1%} already past at the start")
-        rows.append({"name": str(name), "what": str(s["long_name"].values),
-                     "median": _fmt(q[qs.index(0.5)]) + unit,
-                     "interval": f"[{_fmt(q[qs.index(0.05)])}, {_fmt(q[qs.index(0.95)])}]"
-                     + unit, "notes": "; ".join(notes)})
+            notes.append(f"{float(s['negative_share']):.1%} already past at the start"
+                         if lab.kind == "time" else f"{float(s['negative_share']):.1%} negative")
+        lo, mid, hi = q[qs.index(0.05)], q[qs.index(0.5)], q[qs.index(0.95)]
+        is_time = lab.kind == "time" and start_year is not None
+        if is_time:
+            show = [labels.calendar(start_year, v) for v in (mid, lo, hi)]
+            unit = ""
+        else:
+            show = [_fmt(v) for v in (mid, lo, hi)]
+            unit = f" {lab.unit}" if lab.unit else ""
+        if np.isfinite(mid) and lo == hi == mid and not notes:
+            if constant is not None:
+                constant.append(f"{lab.label[:1].upper()}{lab.label[1:]} is {show[0]}{unit} "
+                                "in every scenario"
+                                + (" (the start)" if is_time and mid == 0 else "") + ".")
+            continue
+        rows.append({"name": str(name), "what": lab.label, "median": show[0] + unit,
+                     "interval": f"[{show[1]}, {show[2]}]" + unit, "notes": "; ".join(notes),
+                     "unit": "calendar year" if is_time else lab.unit})
     return rows
 
 
-def outcomes_markdown(summary: xr.Dataset) -> str:
+def outcomes_markdown(summary: xr.Dataset, start_year: float | None = None) -> str:
+    constant: list[str] = []
     lines = ["| outcome | median | 90% interval | not in the quantiles |", "|---|---|---|---|"]
-    for r in outcome_rows(summary):
+    for r in outcome_rows(summary, start_year, constant):
         lines.append(f"| {r['what']} (`{r['name']}`) | {r['median']} | {r['interval']} | "
                      f"{r['notes'] or '-'} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + constant) + "\n"
 
 
 def ranking_rows(idx: xr.Dataset, output: str) -> list[dict[str, str]]:
     sel = idx.sel(output=output)
     order = np.argsort(-np.nan_to_num(sel["ST"].values, nan=-1))
-    return [{"rank": str(r), "factor": str(idx["factor"].values[i]),
+    from engine.reports.labels import label
+
+    return [{"rank": str(r), "factor": label(str(idx["factor"].values[i])),
              "S1": f"{float(sel['S1'][i]):.2f} ± {float(sel['S1_conf'][i]):.2f}",
              "ST": f"{float(sel['ST'][i]):.2f} ± {float(sel['ST_conf'][i]):.2f}"}
             for r, i in enumerate(order, 1)]
@@ -64,8 +88,10 @@ def sobol_words(idx: xr.Dataset, output: str) -> list[str]:
     st, s1 = sel["ST"].values, sel["S1"].values
     if not np.isfinite(st).any():
         return [f"The {label} is defined in too few scenarios to analyse."]
+    from engine.reports.labels import label as human
+
     order = np.argsort(-np.nan_to_num(st, nan=-1))
-    top = [str(idx["factor"].values[i]) for i in order]
+    top = [human(str(idx["factor"].values[i])) for i in order]
     out = [f"**{top[0]}** matters most for the {label}: alone it explains about "
            f"{max(s1[order[0]], 0):.0%} of its variance, {st[order[0]]:.0%} with interactions."]
     if len(top) > 1:
@@ -132,36 +158,49 @@ def calibration_rows(cal: xr.Dataset) -> list[list[str]]:
 
 
 def discovery_words(disc: xr.Dataset) -> list[str]:
-    """The boxes in plain words."""
+    """The boxes in plain words: each restriction as its input's label says it (the scaling
+    law as the fit it selects), those needed (quasi-p-value below the significance) apart from
+    those that are not."""
+    from engine.reports.labels import label
+
     out = [f"The condition `{disc.attrs['condition']}` holds in {disc.attrs['case_share']:.1%} "
            f"of {int(disc.attrs['scenarios']):,} scenarios."]
     sig = float(disc.attrs.get("significance", 0.05))
+    words = disc["box_statement"] if "box_statement" in disc else None
     for b in disc["box"].values:
         box = disc.sel(box=b)
-        parts = []
+        needed, weak_here = [], []
         for p in disc["parameter"].values:
             pv = float(box["p_value"].sel(parameter=p))
             if not np.isfinite(pv):
                 continue
-            lo, hi = float(box["lower"].sel(parameter=p)), float(box["upper"].sel(parameter=p))
-            rlo, rhi = (float(disc["range_low"].sel(parameter=p)),
-                        float(disc["range_high"].sel(parameter=p)))
-            text = (f"{_fmt(lo)} <= {p} <= {_fmt(hi)}" if lo > rlo and hi < rhi else
-                    f"{p} >= {_fmt(lo)}" if lo > rlo else f"{p} <= {_fmt(hi)}")
-            parts.append(text + (f" (p = {pv:.2g})" if pv >= sig else ""))
-        where = "; ".join(parts) or "no restriction"
+            said = str(words.sel(box=b, parameter=p).values) if words is not None else ""
+            if not said:
+                lo, hi = float(box["lower"].sel(parameter=p)), float(box["upper"].sel(parameter=p))
+                rlo, rhi = (float(disc["range_low"].sel(parameter=p)),
+                            float(disc["range_high"].sel(parameter=p)))
+                said = (f"{_fmt(lo)} <= {p} <= {_fmt(hi)}" if lo > rlo and hi < rhi else
+                        f"{p} >= {_fmt(lo)}" if lo > rlo else f"{p} <= {_fmt(hi)}")
+            (needed if pv < sig else weak_here).append(f"{said} (p = {pv:.2g})")
+        where = "; ".join(needed) or "no restriction needed"
+        also = (f" Also restricted, but not needed (p >= {sig:g}): {'; '.join(weak_here)}."
+                if weak_here else "")
         out.append(f"**Box {b + 1}**{' (on the scenarios outside box 1)' if b else ''}: "
                    f"{where}. It holds {float(box['coverage']):.0%} of the cases (coverage) "
                    f"and {float(box['mass']):.0%} of the scenarios, of which "
-                   f"{float(box['density']):.0%} meet the condition (density).")
-    weak = [str(p) for p in disc["parameter"].values
+                   f"{float(box['density']):.0%} meet the condition (density).{also}")
+    weak = [("the scaling-law fit" if str(p) == "alpha" else label(str(p)))
+            for p in disc["parameter"].values
             if np.all(~np.isfinite(disc["p_value"].sel(parameter=p).values)
                       | (disc["p_value"].sel(parameter=p).values >= sig))]
     if weak:
         out.append(f"Not needed to describe where it holds: {', '.join(weak)} (unrestricted, "
                    f"or restricted with a quasi-p-value of {sig:g} or more).")
     order = np.argsort(-disc["feature_score"].values)
-    top = ", ".join(f"{disc['parameter'].values[i]} ({disc['feature_score'].values[i]:.2f})"
-                    for i in order[:3])
+    def named(p: str) -> str:
+        return "the scaling-law fit (alpha)" if p == "alpha" else label(p)
+
+    top = ", ".join(f"{named(str(disc['parameter'].values[i]))} "
+                    f"({disc['feature_score'].values[i]:.2f})" for i in order[:3])
     out.append(f"Feature scores (extra-trees) rank {top} first.")
     return out
