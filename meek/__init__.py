@@ -8,7 +8,9 @@ Example
 >>> import meek                                                             # doctest: +SKIP
 >>> result = meek.run("fan", ["sampler.n=2000"])                            # doctest: +SKIP
 >>> result.to_dataframe("summary")                                          # doctest: +SKIP
->>> result                                   # in Jupyter: medians, intervals, the report link
+>>> result          # doctest: +SKIP
+
+In Jupyter the last line shows the medians, 90% intervals and the report's link.
 
 Names
 -----

@@ -66,13 +66,17 @@ def distribution(ds: xr.Dataset, var: str, *, ax: Axes | None = None, bins: int 
     ax.hist(finite, bins=bins, color="C0", alpha=0.75, density=True)
     if finite.size:
         lo, med, hi = np.quantile(finite, [0.05, 0.5, 0.95])
-        ax.axvline(med, color="k", lw=1.5, label=f"median {med:.2f}")
-        ax.axvspan(lo, hi, color="C1", alpha=0.12, label=f"90% interval [{lo:.2f}, {hi:.2f}]")
+        d = 1 if shift else 2  # calendar years to a tenth, as every report writes them
+        ax.axvline(med, color="k", lw=1.5, label=f"median {med:.{d}f}")
+        ax.axvspan(lo, hi, color="C1", alpha=0.12, label=f"90% interval [{lo:.{d}f}, {hi:.{d}f}]")
     units = ds[var].attrs.get("units")
     if units == "a" and finite.size and finite.min() < shift:
         ax.axvline(shift, color="C3", lw=1, ls=":", label="the start")
     ax.set_xlabel(f"{ds[var].attrs.get('long_name', var)} [calendar year]" if shift
                   else label(ds[var]))
+    if shift:
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("density")
     notes = []
     undefined = 1.0 - finite.size / max(values.size, 1)

@@ -201,7 +201,9 @@ def scatter_grid(ds: xr.Dataset, outcome: str, parameters: Sequence[str],
 def morris_chart(mo: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes:
     """Morris screening: mu* (importance) against sigma (non-linearity and interactions); one
     marker per factor, named in the legend so that no labels overlap."""
-    ax = axes(ax, figsize=(7.5, 4.6))
+    from engine.reports.labels import label
+
+    ax = axes(ax, figsize=(9.0, 4.6))
     sel = mo.sel(output=output)
     markers = "osD^vP*Xh<>p"
     for i, name in enumerate(mo["factor"].values):
@@ -209,13 +211,13 @@ def morris_chart(mo: xr.Dataset, output: str, *, ax: Axes | None = None) -> Axes
         s = float(sel["sigma"].sel(factor=name))
         c = float(sel["mu_star_conf"].sel(factor=name))
         ax.errorbar([m], [s], xerr=[c], fmt=markers[i % len(markers)], color=f"C{i % 10}",
-                    capsize=2, label=str(name), ms=6)
+                    capsize=2, label=label(str(name)), ms=6)
     finite = np.concatenate([sel["mu_star"].values, sel["sigma"].values])
     lim = float(np.nanmax(finite)) * 1.1 if np.isfinite(finite).any() else 1.0
     ax.plot([0, lim], [0, lim], color="0.6", ls="--", lw=0.8, label="sigma = mu*")
     ax.set_xlabel("mu* (mean |elementary effect| per unit of prior quantile)")
     ax.set_ylabel("sigma (spread of the effects)")
-    ax.set_title(f"Morris screening of {output}")
+    ax.set_title(f"Morris screening of the {label(output)}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return ax

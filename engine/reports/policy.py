@@ -47,8 +47,12 @@ def section(summary: xr.Dataset, start_year: float | None, threshold_flop: float
     cross = _q(summary, "t_meek_crosses_threshold")
     if cross is not None:
         share = float(summary["undefined_share"].sel(outcome="t_meek_crosses_threshold"))
-        rows.append([f"the meek actor's own compute crosses {threshold_flop:.0e} FLOP",
-                     _range(cross) + (f"; never within the grid in {share:.0%}" if share else "")])
+        when = _range(cross) if start_year is None else (
+            f"{year0 + cross[1]:.1f} (90%: {year0 + cross[0]:.1f} to {year0 + cross[2]:.1f})")
+        rows.append([f"year the meek actor's own compute crosses {threshold_flop:.0e} FLOP"
+                     if start_year is not None else
+                     f"the meek actor's own compute crosses {threshold_flop:.0e} FLOP",
+                     when + (f"; never within the grid in {share:.0%}" if share else "")])
     for h in (5, 10):
         q = _q(summary, f"years_behind_at_{h}y")
         gap = _q(summary, f"gap_at_{h}y")
