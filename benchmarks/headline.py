@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PHASES = ("evaluate", "analyse", "write", "figures", "report")
+PHASES = ("evaluate", "analyse", "write", "actors", "figures", "report")
 
 
 def run(extra: list[str], where: Path) -> dict[str, float]:

@@ -51,9 +51,12 @@ def layout(job: Job) -> dict[str, tuple[Var, bool]]:
     """name -> (metadata, is_series) of every variable saved, in order."""
     sim = job.simulator
     out: dict[str, tuple[Var, bool]] = {n: (v, False) for n, v in sim.parameters.items()}
+    drivers = getattr(sim, "drivers", {})
     for name in job.priors.outputs:
         if name not in out:
-            out[name] = (Var("1", name.replace("_", " ")), False)
+            d = drivers.get(name)
+            out[name] = (Var(d.units, d.long_name, dict(d.attrs)) if d is not None
+                         else Var("1", name.replace("_", " ")), False)
     out.update({n: (v, False) for n, v in sim.outcomes().items()})
     series = sim.series()
     out.update({n: (series[n], True) for n in job.keep})

@@ -49,10 +49,12 @@ def key_numbers(p: Params, horizon: float, inference: str = "paper") -> dict[str
 
 
 def at_medians(defaults: dict[str, float], priors: Any) -> Params:
-    """The parameter point at every prior's median (``defaults`` where no prior draws one)."""
+    """The parameter point at every prior's median (``defaults`` where no prior draws one;
+    derived parameters computed from the medians)."""
     medians = dict(defaults)
-    for prior in priors:
-        medians.update({k: v for k, v in prior.median().items() if k in medians})
+    values = priors.map(np.full((1, priors.columns), 0.5))  # the centre of the unit cube
+    medians.update({k: float(np.asarray(v).reshape(-1)[0]) for k, v in values.items()
+                    if k in medians})
     return Params(**medians)
 
 

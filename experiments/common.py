@@ -100,6 +100,40 @@ def priors_section(s: Settings) -> Section:
     return Section("The priors", text, Table(["factor", "prior", "source"], rows))
 
 
+def choices_text(s: Settings) -> str:
+    """Which factors are choices held fixed (config groups, not factors), and which factors are
+    analysed as groups: one sentence for every report and figure that shows drivers (empty for
+    a validation function, which has no choices)."""
+    if s.simulator.name != "meek":
+        return ""
+    cfg = s.config
+    actor = cfg.actor
+    if actor.kind == "named":
+        who = (f"actor={actor.name} (a named run: its compute is fixed, its budget follows from "
+               "it and the FLOP per dollar, it does not grow)")
+    elif actor.kind == "class":
+        who = (f"actor={actor.name} (a class: its budget range is a factor, and the class's "
+               "width, not the world, drives its share of the ranking)")
+    else:
+        who = f"actor={actor.name}"
+    inv = getattr(cfg, "investment", None)
+    parts = [who] + ([f"investment={inv.name}"] if inv is not None else []) + \
+        [f"inference={cfg.inference.form}", f"policy={cfg.policy.name}"]
+    fixed = [p.name for p in s.priors if p.fixed]
+    derived = s.priors.derived
+    text = "Choices held fixed (config groups, not factors): " + ", ".join(parts) + "."
+    if fixed:
+        text += " Fixed values: " + ", ".join(fixed) + "."
+    if derived:
+        text += (" Derived per scenario (not factors): "
+                 + ", ".join(f"{d.name} = {d.formula}" for d in s.priors.derivations) + ".")
+    for group in s.priors.correlated:
+        text += (f" {' and '.join(group)} are rank-correlated (config correlations) and "
+                 f"analysed as one group, {'+'.join(group)}: Sobol' indices assume independent "
+                 "factors.")
+    return text
+
+
 def outcomes_section(summary: xr.Dataset, start_year: float | None = None) -> Section:
     constant: list[str] = []
     rows = [[f"{r['what']} (`{r['name']}`)", r["median"], r["interval"], r["notes"] or "-"]

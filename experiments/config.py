@@ -34,7 +34,7 @@ from engine.resources import conf_dir
 from experiments.base import Experiment, registry
 
 #: Config groups whose option names label a run's results (``actor.name``, ``policy.name``).
-NAMED_GROUPS = ("actor", "policy")
+NAMED_GROUPS = ("actor", "policy", "investment")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from engine.reports.html import Section
 from engine.reports.text import discovery_words
 from engine.runs import RunDir
 from experiments.base import Experiment
-from experiments.common import run_job
+from experiments.common import choices_text, run_job
 
 SERIES = ("loss_gap", "benchmark_gap")
 
@@ -89,7 +89,8 @@ class Discover(Experiment):
             shown = discovery_set(saved, scenarios, inside, series, run.staging)
             words = discovery_words(saved)
         self.report(run, s, attrs, f"Scenario discovery: {sec.condition}", [
-            Section("Where the condition holds", words, figures=shown),
+            Section("Where the condition holds", words + [c for c in [choices_text(s)] if c],
+                    figures=shown),
             Section("A tree's view (CART)", [
                 f"A decision tree of depth {sec.tree_depth} sorts the scenarios with "
                 f"{disc.attrs['cart_accuracy']:.1%} accuracy; its rules, one split a line "

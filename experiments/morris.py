@@ -17,7 +17,7 @@ from engine.designs.given import Given
 from engine.reports.html import Section
 from engine.runs import RunDir
 from experiments.base import Experiment
-from experiments.common import outcomes_section, run_job, summarise
+from experiments.common import choices_text, outcomes_section, run_job, summarise
 
 
 @dataclass
@@ -67,6 +67,9 @@ class Morris(Experiment):
         from engine.plots.sets import morris_set  # matplotlib: imported when a run draws
 
         sec, factors = s.config.morris, s.priors.uncertain
+        choices = choices_text(s)
+        if choices:
+            attrs = {**attrs, "choices_held_fixed": choices}
         grid, unit = morris_design(len(factors), sec.trajectories, sec.num_levels, s.seed,
                                    [s.priors[f].columns for f in factors])
         ev = run_job(s, run, design=Given(unit, s.seed, "morris"), extra_attrs=attrs)
@@ -80,7 +83,8 @@ class Morris(Experiment):
             figures = morris_set(saved, run.staging)
         self.report(run, s, attrs, "Morris screening", [Section("Elementary effects", [
             "mu* ranks the factors by importance; a sigma close to mu* means non-linear effects "
-            "or interactions. A cheap first pass before experiment=sobol."], figures=figures),
+            "or interactions. A cheap first pass before experiment=sobol."]
+            + [c for c in [choices] if c], figures=figures),
             outcomes_section(summary, s.start_year)], summary,
             [("morris.nc", "elementary effects"), ("scenarios.nc", "every scenario")])
         scenarios.close()

@@ -20,7 +20,7 @@ from engine.reports.labels import label
 from engine.reports.text import ranking_rows, sobol_summary, sobol_words
 from engine.runs import RunDir
 from experiments.base import Experiment
-from experiments.common import outcomes_section, phase, run_job, summarise
+from experiments.common import choices_text, outcomes_section, phase, run_job, summarise
 
 
 @dataclass
@@ -33,6 +33,7 @@ class SobolConfig:
     max_n: int = MISSING
     calibration: Optional[str] = None
     group_threshold: float = 0.3
+    actors_n: int = 20000
 
     def check(self) -> None:
         if not self.outputs:
@@ -43,6 +44,8 @@ class SobolConfig:
             within("sobol.target_width", self.target_width, 0, 2, open_ends=True)
         at_least("sobol.max_n", self.max_n, 2)
         within("sobol.group_threshold", self.group_threshold, 0, 1, open_ends=True)
+        if self.actors_n != 0:
+            at_least("sobol.actors_n", self.actors_n, 100)
 
 
 class Sobol(Experiment):
@@ -85,6 +88,8 @@ class Sobol(Experiment):
                                  groups=priors.groups, second_order=design.second_order)
             attrs = {**attrs, "drawn_from": f"the posterior of {sec.calibration}"}
         factors, names = priors.uncertain, [n for n in sec.series if n in s.simulator.series()]
+        choices = choices_text(s)
+        attrs = {**attrs, "choices_held_fixed": choices}
         ev, scenarios, idx, design = study(
             lambda d, reducers: run_job(s, run, reducers=reducers, design=d, priors=priors,
                                         extra_attrs=attrs),
@@ -98,18 +103,22 @@ class Sobol(Experiment):
         tables.beside(idx, run.file("sobol.nc"), "sobol")
         tables.beside(summary, run.file("summary.nc"), "summary")
         first = str(idx["output"].values[0])
+        actors = self.actor_answers(s, first)
         phase("figures")
         with xr.open_dataset(run.file("sobol.nc")) as saved:
             drivers, over_time = sobol_set(saved, scenarios, priors, run.staging)
-            io.write_text(sobol_summary(saved, summary, list(saved["output"].values)),
+            io.write_text((actors[1] if actors else "") + (choices + "\n\n" if choices else "")
+                          + sobol_summary(saved, summary, list(saved["output"].values)),
                           run.file("summary.md"))
             sections = [Section(f"What drives the {label(first, s.start_year)}",
-                                sobol_words(saved, first),
+                                [c for c in [choices] if c] + sobol_words(saved, first),
                                 Table(["rank", "factor", "S1", "ST"],
                                       [list(r.values()) for r in ranking_rows(saved, first)]),
                                 drivers),
-                        Section("Over time", figures=over_time),
+                        Section("Over time", [c for c in [choices] if c], figures=over_time),
                         outcomes_section(summary, s.start_year)]
+            if actors is not None:
+                sections.insert(0, actors[0])
         self.report(run, s, attrs, "Sobol' sensitivity analysis", sections, summary,
                     [("sobol.nc", "indices"), ("sobol.csv", "S1 and ST with their intervals"),
                      ("scenarios" + ev.path.suffix, "every scenario"),
@@ -120,3 +129,40 @@ class Sobol(Experiment):
         scenarios.close()
         top = idx.sel(output=first)["ST"].values
         return float(np.nanmax(top)) if np.isfinite(top).any() else float("nan")
+
+    def actor_answers(self, s: Settings, output: str) -> tuple[Section, str] | None:
+        """The answer for every actor option side by side (a Monte Carlo of sobol.actors_n
+        scenarios each, the run's other priors), or None (another model, a calibration, 0)."""
+        from engine.analysis.actors import answers, load_actors
+        from engine.config.settings import make_priors
+        from engine.reports.text import _fmt
+        from engine.resources import conf_dir
+
+        sec = s.config.sobol
+        if sec.actors_n == 0 or sec.calibration or s.simulator.name != "meek" or \
+                s.config.actor.kind == "paper":
+            return None
+        phase("actors")
+        rows = answers(s.simulator, lambda specs: make_priors(specs, s.simulator,
+                                                              list(s.config.correlations)),
+                       dict(s.config.priors), load_actors(conf_dir() / "actor"), s.t,
+                       int(sec.actors_n), s.seed, output)
+        unit = " yr" if output.startswith("t_") else ""
+        table = Table(["actor", "kind", f"median {output}", "90% interval", "already past",
+                       "undefined"],
+                      [[("**" + r["actor"] + "**") if r["actor"] == s.config.actor.name
+                        else r["actor"], r["kind"], _fmt(r["median"]) + unit,
+                        f"[{_fmt(r['q05'])}, {_fmt(r['q95'])}]{unit}", f"{r['past_share']:.1%}",
+                        f"{r['undefined_share']:.1%}"] for r in rows])
+        text = [f"Who the meek actor is is a choice, not a factor: each actor option below gets "
+                f"its own Monte Carlo of {int(sec.actors_n):,} scenarios (the same draws of "
+                f"every other prior), and the driver ranking further down is for "
+                f"**{s.config.actor.name}**. Named runs fix the meek actor's compute "
+                "(data/actors.csv); classes draw a budget range and a budget growth, so for "
+                "them the class's width drives the ranking. A sweep over actors is one "
+                "command: python run.py -m experiment=sobol actor=" +
+                ",".join(r["actor"] for r in rows if r["kind"] == "named") + "."]
+        md = [f"# {output} for every actor", "", text[0], "",
+              "| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
+        md += ["| " + " | ".join(map(str, r)) + " |" for r in table.rows]
+        return Section(f"{output} for every actor", text, table), "\n".join(md) + "\n\n"

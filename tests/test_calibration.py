@@ -260,8 +260,11 @@ def test_islands_are_resampled_only_within_themselves():
 
 
 PIN = ["priors.scaling_law=hoffmann", "priors.g_alg.value=2.8", "priors.g_hw.value=1.4",
-       "priors.g_inv.value=2.7", "priors.meek_budget_usd.value=2e7",
-       "priors.sota_budget_usd.value=3e8", "priors.flop_per_usd.value=3e17", *BENCH_PIN]
+       "priors.g_inv.value=2.7", "actor=open_weights_lab", "priors.meek_budget_usd.value=2e7",
+       "priors.meek_growth.value=1", "investment=constant", "inference=paper",
+       "priors.sota_compute_flop=null",
+       "+priors.sota_budget_usd={dist: fixed, value: 3e8}", "priors.flop_per_usd.value=3e17",
+       *BENCH_PIN]
 SMALL = ("g_inf", "inference_compute_multiplier", "noise_sigma_pp")
 
 
@@ -419,8 +422,8 @@ def test_evidence_compares_the_forms_in_one_command(cli):
 
 # --- calibration files are validated before anything is drawn from them ----------------------
 
-RUN_CONTEXT = {"model": "meek", "inference": "paper", "time.start_year": "2025",
-               "actor": "open_weights_lab"}
+RUN_CONTEXT = {"model": "meek", "inference": "price_decline", "time.start_year": "2025",
+               "actor": "deepseek_v3"}
 
 
 def write_calibration(path, n=2000, **change):
@@ -436,7 +439,7 @@ def write_calibration(path, n=2000, **change):
                                   "price_output_usd_per_mtok", (0.5, 1.0))
     cal = study.observation_priors(s.priors, obs, NOISE)
     rng = np.random.default_rng(0)
-    context = run_context(Meek(Options()), 2025.0, actor="open_weights_lab")
+    context = run_context(Meek(Options(inference="price_decline")), 2025.0, actor="deepseek_v3")
     assert context == RUN_CONTEXT  # the keys a run builds with the same helper
     ds = xr.Dataset({"unit": (("particle", "column"), rng.random((n, cal.columns))),
                      "weight": ("particle", np.full(n, 1.0 / n)),
@@ -482,13 +485,13 @@ DAMAGED = {
     "weights-short": (dict(weight=xr.Variable("row", np.full(1999, 1 / 1999))),
                       "do not match its particles"),
     "columns": (dict(unit=np.random.default_rng(1).random((2000, 9))), "8 model columns"),
-    "inference": (dict(context_json='{"model": "meek", "inference": "price_decline", '
-                                    '"time.start_year": "2025", "actor": "open_weights_lab"}'),
-                  "made with inference=price_decline, this run has inference=paper"),
-    "start-year": (dict(context_json='{"model": "meek", "inference": "paper", '
-                                     '"time.start_year": "2024", "actor": "open_weights_lab"}'),
+    "inference": (dict(context_json='{"model": "meek", "inference": "paper", '
+                                    '"time.start_year": "2025", "actor": "deepseek_v3"}'),
+                  "made with inference=paper, this run has inference=price_decline"),
+    "start-year": (dict(context_json='{"model": "meek", "inference": "price_decline", '
+                                     '"time.start_year": "2024", "actor": "deepseek_v3"}'),
                    "made with time.start_year=2024, this run has time.start_year=2025"),
-    "actor": (dict(context_json='{"model": "meek", "inference": "paper", '
+    "actor": (dict(context_json='{"model": "meek", "inference": "price_decline", '
                                 '"time.start_year": "2025", "actor": "person"}'),
               "made with actor=person"),
     "no-context": (dict(drop=["context_json"]), "does not record the settings"),
@@ -544,8 +547,8 @@ def test_an_intact_calibration_passes_and_files_that_are_not_one_are_named(tmp_p
      dict(weight=np.r_[np.nan, np.full(1999, 1 / 1999)]), "not finite"),
     (["experiment=fan", "sampler.n=50", "time.steps=11", "time.start_year=2024"], {},
      "time.start_year=2024"),
-    (["experiment=fan", "sampler.n=50", "time.steps=11", "inference=price_decline"], {},
-     "inference=price_decline"),
+    (["experiment=fan", "sampler.n=50", "time.steps=11", "inference=paper"], {},
+     "inference=paper"),
 ])
 def test_the_cli_refuses_a_bad_calibration_with_one_line_and_no_files(tmp_path, args, change,
                                                                        fragment):

@@ -30,19 +30,25 @@ def test_every_group_option_composes_and_builds(group, option):
 
 def test_default_priors_are_2025_anchored_and_never_put_the_frontier_behind():
     s = settings([])
-    assert s.config.actor.name == "open_weights_lab" and s.config.time.start_year == 2025
+    assert s.config.actor.name == "deepseek_v3" and s.config.actor.kind == "named"
+    assert s.config.investment.name == "saturating" and s.config.inference.form == "price_decline"
+    assert s.config.time.start_year == 2025 and s.config.correlations == []
     assert s.priors.uncertain == ["scaling_law", "g_alg", "g_hw", "g_inv", "g_inf",
-                                  "meek_budget_usd", "sota_budget_usd", "flop_per_usd",
-                                  "inference_compute_multiplier", "mmlu_pro_ceiling",
-                                  "mmlu_pro_midpoint", "mmlu_pro_slope", "gpqa_diamond_ceiling",
-                                  "gpqa_diamond_midpoint", "gpqa_diamond_slope"]
-    assert s.priors.support("sota_budget_usd") == (1e8, 1e9)
-    assert s.priors.support("flop_per_usd") == (1e17, 1e18)
+                                  "flop_per_usd", "g_inv_after", "inference_compute_multiplier",
+                                  "sota_compute_flop", "max_training_spend_usd",
+                                  "mmlu_pro_ceiling", "mmlu_pro_midpoint", "mmlu_pro_slope",
+                                  "gpqa_diamond_ceiling", "gpqa_diamond_midpoint",
+                                  "gpqa_diamond_slope"]
+    assert s.priors.derived == ["sota_budget_usd", "meek_budget_usd", "switch_year"]
+    assert s.priors.support("sota_compute_flop") == (5e25, np.inf)
     for prior in s.priors:
         assert prior.source, f"priors.{prior.name} has no source"
     for actor in GROUPS["actor"]:
         a = settings([f"actor={actor}"])
-        assert a.priors.support("meek_budget_usd")[1] <= a.priors.support("sota_budget_usd")[0]
+        if a.config.actor.kind == "named":  # the shared FLOP per dollar cancels: compare compute
+            age = a.priors.support("meek_run_age_years")[0]
+            top = a.priors.support("meek_compute_flop")[0] * a.priors.support("g_hw")[1] ** age
+            assert top <= a.priors.support("sota_compute_flop")[0]
 
 
 def test_paper_priors_fix_everything_at_the_authors_setting():

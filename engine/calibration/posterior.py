@@ -243,4 +243,4 @@ def posterior_priors(ds: xr.Dataset, priors: PriorSet, threshold: float = 0.3,
         block = np.column_stack([unit[:, cols[f]] for f in group])
         name = "+".join(group)
         new[name] = Particles(name, block, w, members)
-    return PriorSet(new)
+    return PriorSet(new, priors.derivations, priors.defaults)

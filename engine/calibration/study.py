@@ -97,7 +97,7 @@ def observation_priors(priors: PriorSet, obs: Observations, noise: dict[str, Any
     merged["price_per_token_usd"] = Fixed("price_per_token_usd", obs.price_per_token_usd)
     merged["price_per_token_usd"].source = f"the observed price band {list(obs.band)} USD/Mtok"
     merged[NOISE] = make_prior(NOISE, noise)
-    return PriorSet(merged)
+    return PriorSet(merged, priors.derivations, priors.defaults)
 
 
 class Model:

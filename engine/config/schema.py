@@ -81,6 +81,19 @@ class ModelConfig:
 class ActorConfig:
     name: str = MISSING
     description: str = ""
+    kind: str = "class"      # named (one catalogued run) | class (a range of budgets) | paper
+
+    def check(self) -> None:
+        choice("actor.kind", self.kind, ("named", "class", "paper", "none"))
+
+
+@dataclass
+class InvestmentConfig:
+    name: str = "constant"
+    description: str = ""
+
+    def check(self) -> None:
+        choice("investment.name", self.name, ("saturating", "constant", "none"))
 
 
 @dataclass
@@ -174,11 +187,13 @@ class RunConfig:
     checkpoint_seconds: float = 120.0
     debug: bool = False
     priors: dict[str, Any] = field(default_factory=dict)
+    correlations: list[Any] = field(default_factory=list)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     actor: ActorConfig = field(default_factory=ActorConfig)
     inference: InferenceConfig = field(default_factory=InferenceConfig)
+    investment: InvestmentConfig = field(default_factory=InvestmentConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     time: TimeConfig = field(default_factory=TimeConfig)

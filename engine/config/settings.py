@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,11 +80,14 @@ def make_simulator(cfg: RunConfig) -> Simulator:
     return REGISTRY["meek"](options, backend=cfg.model.backend)
 
 
-def make_priors(specs: Mapping[str, Any], simulator: Simulator) -> PriorSet:
-    """Build the priors and check them against the simulator's domain."""
+def make_priors(specs: Mapping[str, Any], simulator: Simulator,
+                correlations: Sequence[Mapping[str, Any]] = ()) -> PriorSet:
+    """Build the priors (factors joined by ``correlations`` drawn through a copula; parameters
+    set by drivers derived per scenario) and check them against the simulator's domain."""
     if not isinstance(specs, Mapping):
         fail("priors", specs, "must be a mapping of parameter -> prior")
-    allowed = set(simulator.parameters) | {"scaling_law"}
+    drivers = getattr(simulator, "drivers", {})
+    allowed = set(simulator.parameters) | {"scaling_law"} | set(drivers)
     for name in specs:
         if name in ("A", "alpha", "L0"):
             raise ConfigError(f"priors.{name}: not a prior of its own: (A, alpha, L0) are drawn "
@@ -98,10 +101,13 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator) -> PriorSet:
                and n not in specs]
     if missing:
         raise ConfigError(f"priors.{missing[0]}: missing (the model has no default for it)")
-    order = ["scaling_law", *simulator.parameters]  # the model's order, whatever the files'
+    specs = {k: v for k, v in specs.items() if v is not None}  # priors.NAME: null drops it
+    order = ["scaling_law", *simulator.parameters, *drivers]  # the model's order
     specs = {k: specs[k] for k in sorted(specs, key=lambda k: order.index(k))}
     try:
-        priors = PriorSet.from_specs(specs)
+        derive = simulator.derivations(list(specs)) if drivers else []
+        defaults = {**{k: v.default for k, v in drivers.items()}, **simulator.defaults}
+        priors = PriorSet.from_specs(specs, correlations, derive, defaults)
         simulator.check_priors(priors)
     except PriorError as err:
         raise ConfigError(str(err)) from None
@@ -129,7 +135,7 @@ def build(cfg: RunConfig, plain: Mapping[str, Any]) -> Settings:
     """
     cfg.check()
     simulator = make_simulator(cfg)
-    priors = make_priors(cfg.priors, simulator)
+    priors = make_priors(cfg.priors, simulator, list(cfg.correlations))
     check_names("output.series", cfg.output.series, simulator.series())
     try:
         design = make_design(cfg.sampler.kind, int(cfg.sampler.n), priors.columns,

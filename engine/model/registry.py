@@ -291,6 +291,71 @@ NAMES: tuple[str, ...] = tuple(p.name for p in PARAMETERS)
 DEFAULTS: dict[str, float] = {p.name: p.default for p in PARAMETERS}
 
 
+# --------------------------------------------------------------------------- drivers
+
+#: Inputs that are not parameters of the model's formulas but set some of them (a
+#: :class:`Derivation` each, :func:`derivations`): a prior on one of these replaces the prior on
+#: the parameter it sets, which is then computed per scenario and is not a factor of any
+#: analysis. Defaults are NaN: a driver acts only when a prior names it.
+DRIVERS: tuple[Parameter, ...] = (
+    Parameter("sota_compute_flop", math.nan, "1", "frontier training compute at the start (FLOP)",
+              "Training compute of the largest run at t = 0; sets sota_budget_usd = "
+              "sota_compute_flop / flop_per_usd.",
+              {"display_units": "FLOP"}),
+    Parameter("max_training_spend_usd", math.nan, "1",
+              "largest training run the world will pay for (USD)",
+              "Frontier spending per run grows g_inv a year until it reaches this, then "
+              "g_inv_after: sets switch_year = max(0, ln(max_training_spend_usd / "
+              "sota_budget_usd) / ln g_inv).",
+              {"display_units": "USD"}),
+    Parameter("meek_compute_flop", math.nan, "1", "named run's training compute (FLOP)",
+              "Training compute of the named run the meek actor is; sets meek_budget_usd = "
+              "meek_compute_flop g_hw^meek_run_age_years / flop_per_usd.",
+              {"display_units": "FLOP"}),
+    Parameter("meek_run_age_years", 0.0, YEARS, "years from the named run to the start",
+              "Start year minus the named run's release (negative: released after the start).",
+              domain=Bound(8, np.isfinite, "a finite number")),
+)
+DRIVER_NAMES: tuple[str, ...] = tuple(p.name for p in DRIVERS)
+
+
+def _switch_year(cap: Any, sota: Any, g_inv: Any) -> Any:
+    return np.maximum(0.0, np.log(cap / sota) / np.log(g_inv))
+
+
+def _meek_budget(compute: Any, g_hw: Any, age: Any, flop_per_usd: Any) -> Any:
+    return compute * g_hw ** age / flop_per_usd
+
+
+#: (driver, derivation): the parameter each driver sets, in the order they are applied.
+_DERIVE: tuple[tuple[str, str, tuple[str, ...], Callable[..., Any], str], ...] = (
+    ("sota_compute_flop", "sota_budget_usd", ("sota_compute_flop", "flop_per_usd"),
+     lambda c, f: c / f, "sota_compute_flop / flop_per_usd"),
+    ("meek_compute_flop", "meek_budget_usd",
+     ("meek_compute_flop", "g_hw", "meek_run_age_years", "flop_per_usd"), _meek_budget,
+     "meek_compute_flop g_hw^meek_run_age_years / flop_per_usd"),
+    ("max_training_spend_usd", "switch_year",
+     ("max_training_spend_usd", "sota_budget_usd", "g_inv"), _switch_year,
+     "max(0, ln(max_training_spend_usd / sota_budget_usd) / ln g_inv)"),
+)
+
+
+def derivations(drawn: Any) -> list[Any]:
+    """The :class:`engine.priors.Derivation` of every driver among the names ``drawn`` (the
+    outputs of a run's priors), in the order they apply.
+
+    Example
+    -------
+    >>> [d.name for d in derivations({"sota_compute_flop", "max_training_spend_usd"})]
+    ['sota_budget_usd', 'switch_year']
+    """
+    from engine.priors.joint import Derivation
+
+    drawn = set(drawn)
+    return [Derivation(name, inputs, fn, formula)
+            for driver, name, inputs, fn, formula in _DERIVE if driver in drawn]
+
+
 # --------------------------------------------------------------------------- relations
 
 def _log(x: Any) -> Any:
@@ -402,9 +467,11 @@ def _corners(rule: Rule, lo: Values, hi: Values) -> Iterator[dict[str, float]]:
         yield dict(zip(rule.names, values, strict=True))
 
 
-def broken_corner(lo: Values, hi: Values) -> tuple[Rule, dict[str, float]] | None:
+def broken_corner(lo: Values, hi: Values, skip: Callable[[Rule], bool] = lambda r: False
+                  ) -> tuple[Rule, dict[str, float]] | None:
     """The first rule a box of supports [lo[n], hi[n]] can break, with the corner that breaks
-    it (as given: infinite ends of a range are checked as the largest finite number), or None.
+    it (as given: infinite ends of a range are checked as the largest finite number), or None;
+    rules for which ``skip(rule)`` is true are not checked.
 
     Example
     -------
@@ -417,6 +484,8 @@ def broken_corner(lo: Values, hi: Values) -> tuple[Rule, dict[str, float]] | Non
     big = np.finfo(float).max
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for rule in DOMAIN:
+            if skip(rule):
+                continue
             for corner in _corners(rule, lo, hi):
                 checked = {}
                 for n, x in corner.items():

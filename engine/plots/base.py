@@ -62,6 +62,17 @@ def log_axis(ax: Axes, axis: str = "y") -> None:
     target.set_minor_formatter(NullFormatter())
 
 
+def footnote(fig: Figure, text: str | None) -> Figure:
+    """A small note under the figure (e.g. which factors are choices held fixed), wrapped to
+    the figure's width (about 13 characters of 6.5-point text per inch)."""
+    if text:
+        import textwrap
+
+        width = max(40, int(fig.get_figwidth() * 13))
+        fig.supxlabel(textwrap.fill(str(text), width), fontsize=6.5, color="0.3")
+    return fig
+
+
 def save(fig_or_ax: Figure | Axes, path: str | os.PathLike[str], dpi: int = 100) -> None:
     """Save a figure as PNG atomically (light compression: saving is most of a figure's cost,
     and zlib's level 1 is several times faster than the default for a few % more bytes)."""

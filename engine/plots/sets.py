@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from engine.plots import calibration, discovery
-from engine.plots.base import figure, save
+from engine.plots.base import figure, footnote, save
 from engine.plots.fans import distribution, fan_chart
 from engine.reports.labels import label, with_unit
 from engine.plots.governance import years_behind_and_gap
@@ -50,14 +50,15 @@ def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, priors: PriorSet, out: Pat
     first = str(idx["output"].values[0])
     shown = [o for f in priors.uncertain for o in priors[f].outputs
              if o not in ("A", "L0", "scaling_fit")]  # a fit shows as its alpha
-    save(sobol_overview(idx), out / "sobol_indices.png")
-    save(sobol_ranking(idx, first), out / f"sobol_{first}.png")
-    save(convergence(idx, first), out / f"convergence_{first}.png")
+    note = idx.attrs.get("choices_held_fixed")  # every figure of drivers says what is a choice
+    save(footnote(sobol_overview(idx), note), out / "sobol_indices.png")
+    save(footnote(sobol_ranking(idx, first), note), out / f"sobol_{first}.png")
+    save(footnote(convergence(idx, first), note), out / f"convergence_{first}.png")
     over_time = []
     for name in (idx["series"].values if "series" in idx.coords else []):
         start = scenarios.attrs.get("time_start_year")
-        save(sobol_over_time(idx, str(name), None if start is None else float(start)),
-             out / f"sobol_{name}_over_time.png")
+        save(footnote(sobol_over_time(idx, str(name), None if start is None else float(start)),
+                      note), out / f"sobol_{name}_over_time.png")
         over_time.append((f"sobol_{name}_over_time.png", f"what drives the {label(str(name))} "
                                                           "over time"))
     if first in scenarios:
@@ -72,8 +73,9 @@ def sobol_set(idx: xr.Dataset, scenarios: xr.Dataset, priors: PriorSet, out: Pat
 def morris_set(mo: xr.Dataset, out: Path) -> Figures:
     """mu* and sigma of every output."""
     shown = []
+    note = mo.attrs.get("choices_held_fixed")
     for name in mo["output"].values:
-        save(morris_chart(mo, str(name)), out / f"morris_{name}.png")
+        save(footnote(morris_chart(mo, str(name)).figure, note), out / f"morris_{name}.png")
         shown.append((f"morris_{name}.png", f"screening of the {label(str(name))}"))
     return shown
 

@@ -26,7 +26,9 @@ prior, so one design serves Monte Carlo, Latin hypercube, Sobol' and Saltelli al
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,8 +36,9 @@ import numpy as np
 from engine.priors import (beta, fixed, lognormal, loguniform, normal, particles,  # noqa: F401
                            scaling_law, triangular, truncnormal, uniform)
 from engine.priors.base import REGISTRY, Array, Prior, PriorError
+from engine.priors.joint import Copula, Derivation, correlate
 
-__all__ = ["Prior", "PriorError", "PriorSet", "make_prior"]
+__all__ = ["Copula", "Derivation", "Prior", "PriorError", "PriorSet", "make_prior"]
 
 
 def make_prior(name: str, spec: Any) -> Prior:
@@ -106,13 +109,36 @@ class PriorSet:
     {'x': [0.5], 'y': [3.0]}
     """
 
-    def __init__(self, priors: Mapping[str, Prior]) -> None:
+    def __init__(self, priors: Mapping[str, Prior], derivations: Sequence[Derivation] = (),
+                 defaults: Mapping[str, float] | None = None) -> None:
         self.priors = dict(priors)
         self.by_output = {out: p for p in self.priors.values() for out in p.outputs}
+        self.derivations = tuple(derivations)  # applied in order after the design is mapped
+        self.defaults = dict(defaults or {})    # values of a derivation's inputs no prior draws
+        for d in self.derivations:
+            if d.name in self.by_output:
+                raise PriorError(f"priors.{d.name}: set by {d.formula} in this run; drop "
+                                 f"priors.{d.name} (or the priors it is derived from)")
 
     @classmethod
-    def from_specs(cls, specs: Mapping[str, Any]) -> PriorSet:
-        return cls({name: make_prior(name, spec) for name, spec in specs.items()})
+    def from_specs(cls, specs: Mapping[str, Any], correlations: Sequence[Mapping[str, Any]] = (),
+                   derivations: Sequence[Derivation] = (),
+                   defaults: Mapping[str, float] | None = None) -> PriorSet:
+        """Priors from declarations; factors connected by ``correlations`` become one copula
+        factor (:func:`engine.priors.joint.correlate`); ``derivations`` set parameters from the
+        drawn values."""
+        priors = {name: make_prior(name, spec) for name, spec in specs.items()}
+        return cls(correlate(priors, correlations), derivations, defaults)
+
+    @property
+    def derived(self) -> list[str]:
+        """Parameters computed from the drawn values (not factors of any analysis)."""
+        return [d.name for d in self.derivations]
+
+    @property
+    def correlated(self) -> list[list[str]]:
+        """The groups of factors drawn jointly through a copula."""
+        return [[m.name for m in p.members] for p in self if isinstance(p, Copula)]
 
     def __iter__(self) -> Iterator[Prior]:
         return iter(self.priors.values())
@@ -152,7 +178,41 @@ class PriorSet:
         for p in self:
             out.update(p.ppf(unit[:, start:start + p.columns]))
             start += p.columns
+        n = unit.shape[0]
+        for d in self.derivations:
+            values = {k: out[k] if k in out else np.full(n, float(self.defaults[k]))
+                      for k in d.inputs}
+            out[d.name] = np.broadcast_to(d(values), (n,)).astype(float)
         return out
+
+    def base_inputs(self, name: str) -> list[str]:
+        """The drawn outputs (or defaults) a derived parameter depends on, transitively."""
+        by = {d.name: d for d in self.derivations}
+        if name not in by:
+            return [name]
+        out: list[str] = []
+        for k in by[name].inputs:
+            out += [x for x in self.base_inputs(k) if x not in out]
+        return out
+
+    def value_range(self, name: str) -> tuple[float, float]:
+        """Smallest and largest value of a drawn output, a default or a derived parameter (a
+        derived one at the corners of its inputs' ranges: exact for derivations monotone in
+        each input, as the model's are)."""
+        by = {d.name: d for d in self.derivations}
+        if name in by:
+            d = by[name]
+            big = np.finfo(float).max  # an infinite end is never drawn: its largest finite number
+            ranges = [tuple(float(np.clip(x, -big, big)) if lo != hi else x for x in (lo, hi))
+                      for lo, hi in (self.value_range(k) for k in d.inputs)]
+            vals = [float(d(dict(zip(d.inputs, (np.array(c) for c in corner), strict=True))))
+                    for corner in itertools.product(*ranges)]
+            finite = [v for v in vals if not np.isnan(v)]  # NaN: an input outside the domain
+            return (min(finite), max(finite)) if finite else (math.nan, math.nan)
+        if name in self.by_output:
+            return self.support(name)
+        v = float(self.defaults[name])
+        return v, v
 
     def support(self, output: str) -> tuple[float, float]:
         return self.by_output[output].support()[output]

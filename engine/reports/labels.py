@@ -67,6 +67,11 @@ _FACTOR_WORDS: dict[str, tuple[str, str]] = {
     "diffusion_lag_years": ("diffusion lag of algorithms", "years"),
     "meek_growth": ("meek actor's budget growth", "x per year"),
     "scaling_law": ("scaling-law fit (Hoffmann 2022 or Besiroglu 2024)", ""),
+    # drivers (registry.DRIVERS): inputs that set parameters per scenario
+    "sota_compute_flop": ("frontier's training compute in the start year", "FLOP"),
+    "max_training_spend_usd": ("largest training run the world pays for", "USD"),
+    "meek_compute_flop": ("named run's training compute", "FLOP"),
+    "meek_run_age_years": ("years from the named run to the start", "years"),
 }
 
 #: Published fits by their exponent (docs/MODEL.md section 3).
