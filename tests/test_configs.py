@@ -35,10 +35,10 @@ def test_default_priors_are_2025_anchored_and_never_put_the_frontier_behind():
     assert s.config.time.start_year == 2025 and s.config.correlations == []
     assert s.priors.uncertain == ["scaling_law", "g_alg", "g_hw", "g_inv", "g_inf",
                                   "flop_per_usd", "g_inv_after", "inference_compute_multiplier",
-                                  "sota_compute_flop", "max_training_spend_usd",
                                   "mmlu_pro_ceiling", "mmlu_pro_midpoint", "mmlu_pro_slope",
                                   "gpqa_diamond_ceiling", "gpqa_diamond_midpoint",
-                                  "gpqa_diamond_slope"]
+                                  "gpqa_diamond_slope", "sota_compute_flop",
+                                  "max_training_spend_usd"]
     assert s.priors.derived == ["sota_budget_usd", "meek_budget_usd", "switch_year"]
     assert s.priors.support("sota_compute_flop") == (5e25, np.inf)
     for prior in s.priors:

@@ -182,6 +182,9 @@ def leaderboard(path: str | Path, price_column: str, band: tuple[float, float],
                   (float(lo), float(hi)), str(path), records)
 
 
+CALIBRATION_NAMES = frozenset(f"{b}_{k}" for b in BENCHMARKS for k in KEYS)
+
+
 def benchmark_priors(benchmarks: Sequence[str]) -> dict[str, Any]:
     """The calibration parameters' prior specs, from ``BENCHMARKS[b].priors``."""
     out = {}
@@ -201,14 +204,15 @@ def observation_priors(priors: PriorSet, obs: Levels) -> PriorSet:
         if name in merged:
             continue  # a model parameter of that name (the capability layer) keeps its prior
         merged[name] = make_prior(name, spec)
-    return PriorSet(merged)
+    return PriorSet(merged, priors.derivations, priors.defaults)  # derived parameters kept
 
 
 def calibration_only(priors: PriorSet, simulator: Simulator) -> list[str]:
-    """Priors that are not the simulator's parameters (the benchmarks' noise, and their logistic
-    while the model does not carry it)."""
-    known = set(simulator.parameters) | {"scaling_law", "price_per_token_usd"}
-    return [p.name for p in priors if p.name not in known]
+    """The calibration's own priors: the benchmarks' noise, and their logistic while the model
+    does not carry it. Not the model's drivers (sota_compute_flop, max_training_spend_usd, ...),
+    which are the run's priors even though the simulator takes what is derived from them."""
+    known = set(simulator.parameters)
+    return [p.name for p in priors if p.name in CALIBRATION_NAMES and p.name not in known]
 
 
 class LevelModel:
