@@ -151,7 +151,8 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
                         ", ".join(job.keep), series_bytes / 1e9, storage.max_series_bytes)
             job = Job(**{**job.__dict__, "keep": ()})
             meta = layout(job)
-    _check_disk(directory, estimated_bytes(rows, n_scalar, len(t), len(job.keep)), streamed)
+    _check_disk(directory, estimated_bytes(rows, n_scalar, len(t), len(job.keep)), streamed,
+                design.n)
     piece = piece_rows(design)
     wanted = storage.stream_chunk_size if streamed else storage.chunk_size
     if streamed and job.keep:  # keep a chunk's series below ~128 MB in a worker
@@ -249,15 +250,18 @@ def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:
         reducer.prepare({k: pilot[k] for k in reducer.needs if k in pilot})
 
 
-def _check_disk(directory: Path, size: int, streamed: bool) -> None:
+def _check_disk(directory: Path, size: int, streamed: bool, n: int) -> None:
+    from engine.resources import human_bytes
+
     probe = directory
     while not probe.exists():
         probe = probe.parent
     free = shutil.disk_usage(probe).free
     if size > free:
-        raise ValueError(f"sampler.n: the scenarios would take about {size / 1e9:,.1f} GB "
+        raise ValueError(f"sampler.n={n}: too large for this disk: the scenarios would take "
+                         f"about {human_bytes(size)} "
                          f"{'on disk' if streamed else 'in memory and on disk'}, but "
-                         f"{free / 1e9:,.1f} GB are free at {probe}; use a smaller sampler.n")
+                         f"{human_bytes(free)} are free at {probe}; use a smaller sampler.n")
 
 
 def _coords(job: Job, lazy_chunk: int = 0) -> dict[str, Any]:

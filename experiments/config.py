@@ -321,6 +321,17 @@ def translate(err: BaseException, overrides: Sequence[str]) -> str:
                 section = name.split(".")[0]
                 return (f"{name}={val!r}: the {section} settings belong to "
                         f"experiment={section}; add experiment={section}")
+    if key and re.search(r"could not be converted to Integer", text):
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if number == number and abs(number) != float("inf") and number == int(number):
+            if abs(number) >= 1e10:
+                return (f"{key}={value!r}: too large ({number:.3g}), and written as a decimal; "
+                        f"give a whole number in digits")
+            return (f"{key}={value!r}: written as a decimal; give a whole number in digits "
+                    f"({key}={int(number)})")
     for pattern, template, keys in RULES:
         found = re.search(pattern, text)
         named = found.groupdict().get("key") if found else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
 import xarray as xr
 from omegaconf import MISSING
 
@@ -63,6 +64,11 @@ class Discover(Experiment):
         if unknown:
             fail("discover.condition", sec.condition, f"{unknown[0]!r} is not a variable of "
                  f"the scenarios; known: {', '.join(sorted(known))}")
+        if not sec.scenarios and s.design.rows < study.MIN_SCENARIOS:
+            fail("sampler.n", s.config.sampler.n, f"too few scenarios for a discovery (PRIM "
+                 f"searches a box among at least {study.MIN_SCENARIOS})")
+        # a dry run on one made-up scenario: a number where a condition belongs is refused now
+        condition.evaluate(sec.condition, {name: np.ones(1) for name in known})
 
     def describe(self, s: Settings) -> str:
         if s.config.discover.scenarios:

@@ -111,10 +111,16 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator) -> PriorSet:
 
 
 def check_names(path: str, names: Any, allowed: Mapping[str, Any]) -> None:
-    """Every name in ``names`` is a key of ``allowed``, or one line naming the key and the list."""
+    """Every name in ``names`` is a key of ``allowed``, named once, or one line naming the key
+    and the list (a name given twice would give two rows one name downstream)."""
+    seen: set[str] = set()
     for name in names:
         if name not in allowed:
-            fail(path, list(names), f"{name!r} is unknown; allowed: {', '.join(allowed)}")
+            listed = ", ".join(allowed) or "none (this model has none; give an empty list [])"
+            fail(path, list(names), f"{name!r} is unknown; allowed: {listed}")
+        if name in seen:
+            fail(path, list(names), f"{name!r} is named twice; name each once")
+        seen.add(name)
 
 
 def build(cfg: RunConfig, plain: Mapping[str, Any]) -> Settings:
