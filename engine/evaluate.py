@@ -228,6 +228,8 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     computed = time.perf_counter() - started
     if streamed:
         assert store is not None
+        if job.reducers and store.folded < len(bounds):  # the whole fold, for a resume that
+            store.checkpoint(len(bounds), fold.arrays())  # finds the store finished
         path = store.finalize(len(bounds))
     else:
         data = targets if targets is not None else gathered

@@ -31,7 +31,7 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from engine.config import ConfigError
 from engine.resources import conf_dir, tune_malloc
-from engine.runs import RunDir, RunDirError, finished
+from engine.runs import RECORD, RunDir, RunDirError, finished
 from experiments import config as configuration
 from experiments.job import Interrupted, abandon, claim, execute, results_line
 
@@ -53,6 +53,7 @@ class _State:
     prepared: configuration.Prepared | None = None
     run: RunDir | None = None
     started: bool = False  # the experiment began: an exception now is not bad input
+    published: bool = False  # the run is complete: a signal now stops nothing
 
 
 STATE = _State()
@@ -86,6 +87,9 @@ class Checks(Callback):
 
     @_refusing
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if not str(config.hydra.run.dir).strip():
+            raise ConfigError("hydra.run.dir='': empty (it would write into the current "
+                              "directory); give a directory, e.g. hydra.run.dir=outputs/mine")
         prepared = configuration.load(config)
         run = RunDir(Path(str(config.hydra.run.dir)).expanduser().absolute())
         writable("hydra.run.dir", run.path)
@@ -185,25 +189,35 @@ def task(cfg: DictConfig) -> float:
         run = RunDir(hydra_cfg.runtime.output_dir)
         try:
             prepared = configuration.load(cfg, overrides, sources)
-            claim(prepared, run)
+            claim(prepared, run, created=RECORD)  # Hydra wrote the job's record already
         except (ConfigError, RunDirError) as err:
             abandon(run)
             fail(err)
     assert run is not None
-    STATE.started = True
+    STATE.run, STATE.started, STATE.published = run, True, False
     try:
         value = execute(prepared, run)
     except Interrupted as err:
-        fail(err, EXIT_INTERRUPTED)
+        fail(err, err.code)
     except (ConfigError, ValueError, TypeError, FileNotFoundError, OSError) as err:
         if prepared.settings.config.debug:
             raise
         fail(err)
+    STATE.published = True
     print(results_line(run.path), flush=True)
     return value
 
 
+def _published() -> bool:
+    """Whether this process's single run is published, complete (a sweep's job is not the
+    sweep: a signal between its jobs stops the sweep)."""
+    single = STATE.prepared is not None  # the checks prepared one run (not a sweep)
+    return single and (STATE.published or (STATE.run is not None and finished(STATE.run.path)))
+
+
 def _on_signal(signum: int, _frame: object) -> None:
+    if _published():  # the run is complete: nothing to stop
+        raise SystemExit(0)
     raise SystemExit(128 + signum)  # unwinds through every atomic write's cleanup
 
 
@@ -249,13 +263,14 @@ def _process(argv: Sequence[str]) -> Iterator[None]:
             os.environ["HYDRA_FULL_ERROR"] = saved_env
         signal.signal(signal.SIGTERM, saved_signal)
         STATE.prepared, STATE.run, STATE.started = None, None, False
+        STATE.published = False
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``meek`` / ``python run.py``: check everything, then run (see the module docstring)."""
     import hydra
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = configuration.replacing_priors(list(sys.argv[1:] if argv is None else argv))
     args = arguments(argv)
     tune_malloc()
     configuration.register()
@@ -277,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         except Refused as refused:  # a callback's check
             err, started = refused.error, False
         except KeyboardInterrupt:
+            if _published():  # after the run was published: it is complete
+                if not STATE.published:
+                    print(results_line(STATE.run.path), flush=True)
+                sys.exit(0)
             fail("interrupted", EXIT_INTERRUPTED)
         except Exception as caught:  # composition, or a crash of the experiment
             err, started = caught, STATE.started

@@ -23,9 +23,14 @@ PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "SALib", "matplot
             "hydra-core", "netCDF4", "numba", "zarr")
 
 
+#: the phase the running experiment is in (named by a full disk's message)
+CURRENT_PHASE = ["start"]
+
+
 def phase(name: str) -> None:
     """One log line per phase of an experiment (the benchmarks read them from run.log)."""
     import logging
+    CURRENT_PHASE[0] = name
     logging.getLogger("meek").info("phase: %s", name)
 
 

@@ -109,14 +109,39 @@ def compose(overrides: Sequence[str], config_name: str = "config") -> DictConfig
 
 
 def as_overrides(overrides: str | Sequence[str]) -> list[str]:
-    """A list of override strings (one string is one override, not its characters)."""
+    """A list of override strings (one string is one override, not its characters), with a
+    prior given whole replaced (:func:`replacing_priors`)."""
     if isinstance(overrides, str):
-        return [overrides]
+        return replacing_priors([overrides])
     out = list(overrides)
     bad = [o for o in out if not isinstance(o, str)]
     if bad:
         raise ConfigError(f"overrides={bad[0]!r}: each override must be a string like "
                           "'sampler.n=1000'")
+    return replacing_priors(out)
+
+
+_WHOLE_PRIOR = re.compile(r"^priors\.(?P<name>\w+)=(?P<value>\{.*\bdist\s*:.*\})\s*$", re.S)
+
+
+def replacing_priors(overrides: Sequence[str]) -> list[str]:
+    """``priors.NAME={dist: ..., ...}`` (a whole prior, with its distribution) replaces the
+    prior NAME instead of being merged into it (a merge would keep the old distribution's keys,
+    and Hydra refuses the new ones): it becomes ``~priors.NAME`` and ``+priors.NAME={...}``,
+    as the README's examples expect. Other overrides are kept as they are.
+
+    Example
+    -------
+    >>> replacing_priors(["priors.g_hw={dist: uniform, low: 1.3, high: 1.5}", "seed=1"])
+    ['~priors.g_hw', '+priors.g_hw={dist: uniform, low: 1.3, high: 1.5}', 'seed=1']
+    """
+    out: list[str] = []
+    for o in overrides:
+        found = _WHOLE_PRIOR.match(o)
+        if found and found["name"] != "scaling_law":
+            out += [f"~priors.{found['name']}", f"+priors.{found['name']}={found['value']}"]
+        else:
+            out.append(o)
     return out
 
 
@@ -255,6 +280,8 @@ def _parses(override: str) -> bool:
 RULES: tuple[tuple[str, str, str], ...] = (
     (r"Could not append to config\. An item is already at '(?P<key>[^']+)'",
      "+{key}={value!r}: the key exists already; set it without the leading +", ""),
+    (r"Could not delete from config\. '(?P<key>[^']+)' does not exist",
+     "{key}: no such key in the configuration to replace or remove (a typo?)", ""),
     (r"Could not override '(?P<key>[^']+)'",
      "{key}={value!r}: no such key in the configuration (a typo? new keys need a leading +)", ""),
     (r"Cannot find primary config '(?P<key>[^']+)'",

@@ -95,6 +95,9 @@ class InferenceConfig:
 class PolicyConfig:
     name: str = "none"
     description: str = ""
+    #: the priors this policy sets (its levers); any other lever stays off (see
+    #: engine/config/settings.py LEVERS), so that the results' ``policy`` label is true
+    levers: list[str] = field(default_factory=list)
 
 
 @dataclass

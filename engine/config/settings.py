@@ -98,6 +98,12 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator) -> PriorSet:
                and n not in specs]
     if missing:
         raise ConfigError(f"priors.{missing[0]}: missing (the model has no default for it)")
+    specs = dict(specs)
+    for name in simulator.parameters:  # removed (~priors.NAME): the default, with its source
+        if name not in specs and name in simulator.defaults and name not in ("A", "alpha", "L0"):
+            specs[name] = {"dist": "fixed", "value": float(simulator.defaults[name]),
+                           "source": f"the model's default (the authors' value); priors.{name} "
+                                     "was removed from the configuration"}
     order = ["scaling_law", *simulator.parameters]  # the model's order, whatever the files'
     specs = {k: specs[k] for k in sorted(specs, key=lambda k: order.index(k))}
     try:
@@ -108,6 +114,28 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator) -> PriorSet:
     except ValueError as err:
         raise ConfigError(str(err)) from None
     return priors
+
+
+#: Policy levers and the value that leaves each off (no export controls, no diffusion lag):
+#: a lever may move only under a policy that names it in ``policy.levers``.
+LEVERS = {"export_control_strength": 0.0, "diffusion_lag_years": 0.0}
+
+
+def check_levers(policy: Any, priors: PriorSet) -> None:
+    """A lever set to anything but off under a policy that does not pull it would run one policy
+    and label the results with another: refused, naming the lever and the policy."""
+    pulled = set(policy.levers)
+    for name, off in LEVERS.items():
+        if name not in priors.specs() or name in pulled:
+            continue
+        prior = priors[name]
+        lo, hi = prior.support()[name]
+        if not (prior.fixed and lo == hi == off):
+            raise ConfigError(f"priors.{name}={prior.describe()}: a policy lever, but "
+                              f"policy={policy.name} does not pull it (its results would say "
+                              f"policy: {policy.name}); choose a policy that does (e.g. "
+                              f"policy={'export_controls' if name.startswith('export') else 'diffusion_lag'}) "
+                              f"or leave it at {off:g}")
 
 
 def check_names(path: str, names: Any, allowed: Mapping[str, Any]) -> None:
@@ -136,6 +164,7 @@ def build(cfg: RunConfig, plain: Mapping[str, Any]) -> Settings:
     cfg.check()
     simulator = make_simulator(cfg)
     priors = make_priors(cfg.priors, simulator)
+    check_levers(cfg.policy, priors)
     check_names("output.series", cfg.output.series, simulator.series())
     try:
         design = make_design(cfg.sampler.kind, int(cfg.sampler.n), priors.columns,
