@@ -33,11 +33,13 @@ class Interrupted(Exception):
         self.code = code
 
 
-def claim(p: Prepared, run: RunDir, created: tuple[str, ...] = ()) -> None:
+def claim(p: Prepared, run: RunDir, created: tuple[str, ...] = (),
+          optional_resume: bool = False) -> None:
     """Own the run directory (refused: a RunDirError naming it); with resume=true, check the
     interrupted run there was started with the same configuration. ``created``: what this run
-    has written there already (:meth:`engine.runs.RunDir.claim`)."""
-    resume = bool(p.settings.config.resume)
+    has written there already (:meth:`engine.runs.RunDir.claim`); ``optional_resume`` (a job of
+    a resumed sweep): resume if there is something to resume, else start afresh."""
+    resume = bool(p.settings.config.resume) and (not optional_resume or resumable(run.path))
     run.claim(resume=resume, created=created)
     if resume:
         try:

@@ -790,3 +790,102 @@ def test_unreadable_scores_are_counted_and_left_out(tmp_path, caplog):
     assert f"{changed} of {len(lines) - 1} rows have an unreadable score in column " \
            "'mmlu_pro_pct' (e.g. 'n/a'); they are left out" in caplog.text
     assert board["mmlu_pro_pct"].dtype == float
+
+
+# ----------------------------------------------------------------------------- sweeps (issue 28)
+
+SWEEP = ["-m", "experiment=fan", "sampler.n=50", "time.steps=11", "seed=1,2,3"]
+
+KILL_IN_SECOND_JOB = """
+import os, signal
+import experiments.job as job
+_execute = job.execute
+CALLS = []
+def execute(*args, **kwargs):
+    CALLS.append(1)
+    if len(CALLS) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # the sweep dies in its second job
+    return _execute(*args, **kwargs)
+job.execute = execute
+import experiments.cli as cli
+cli.execute = execute
+"""
+
+
+def _sweep(args: list[str], sweep: Path, command: list[str] | None = None
+           ) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+    return subprocess.run([*(command or [sys.executable, str(ROOT / "run.py")]), *args,
+                           f"hydra.sweep.dir={sweep}"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_an_interrupted_sweep_is_finished_with_resume_and_collated(tmp_path):
+    sweep = tmp_path / "sweep"
+    killed = _sweep(SWEEP, sweep, injected(KILL_IN_SECOND_JOB))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert (sweep / "seed=1" / ".meek_complete").exists() and not (sweep / "sweep.nc").exists()
+    first = digest(sweep / "seed=1", skip=(".meek.lock", "run.log", "overrides.yaml",
+                                           "config.yaml", "hydra.yaml"))
+    again = _sweep(SWEEP, sweep)  # without resume: refused, saying how to finish it
+    lines = stderr_lines(again.stderr)
+    assert again.returncode == 2 and len(lines) == 1 and "resume=true" in lines[0], lines
+    done = _sweep([*SWEEP, "resume=true"], sweep)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "seed=1/ (report: " in done.stdout and "(finished before; kept)" in done.stdout
+    assert digest(sweep / "seed=1", skip=(".meek.lock", "run.log", "overrides.yaml",
+                                          "config.yaml", "hydra.yaml")) == first
+    for job in ("seed=1", "seed=2", "seed=3"):
+        assert (sweep / job / ".meek_complete").exists(), job
+    with xr.open_dataset(sweep / "sweep.nc") as ds:
+        assert list(ds["seed"].values) == [1.0, 2.0, 3.0]
+    nothing = _sweep([*SWEEP, "resume=true"], tmp_path / "new")
+    assert nothing.returncode == 2 and "holds no interrupted sweep" in nothing.stderr
+
+
+@pytest.mark.slow
+def test_a_second_sweep_into_a_sweeps_directory_is_refused_and_it_is_untouched(tmp_path):
+    sweep = tmp_path / "sweep"
+    assert _sweep(SWEEP, sweep).returncode == 0
+    before = digest(sweep)
+    res = _sweep(["-m", "experiment=fan", "sampler.n=50", "time.steps=11", "seed=4,5"], sweep)
+    lines = stderr_lines(res.stderr)
+    assert res.returncode == 2 and len(lines) == 1, res.stderr[-2000:]
+    assert "hydra.sweep.dir" in lines[0] and "Traceback" not in res.stderr
+    assert digest(sweep) == before
+
+
+@pytest.mark.slow
+def test_a_sweep_into_a_quoted_directory_with_a_space_is_collated(tmp_path):
+    sweep = tmp_path / "my sweep"
+    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+    res = subprocess.run(
+        f"{sys.executable} {ROOT / 'run.py'} -m experiment=fan sampler.n=50 time.steps=11 "
+        f"seed=1,2 \"hydra.sweep.dir='{sweep}'\"", shell=True, cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (sweep / "sweep.nc").exists() and (sweep / "seed=2" / ".meek_complete").exists()
+
+
+def test_a_sweep_keeps_a_key_swept_with_one_value_and_refuses_mixtures(tmp_path):
+    """In-process: a key swept with one value keeps its dimension in sweep.nc; a value swept
+    twice, or jobs of two experiments or two time grids, are refused before any job runs."""
+    from tests.conftest import run_main
+
+    one = tmp_path / "one"
+    res = run_main(["-m", "experiment=fan", "sampler.n=50", "time.steps=11",
+                    "priors.g_inv.value=choice(3)", f"hydra.sweep.dir={one}"])
+    assert res.returncode == 0, res.stderr[-2000:]
+    with xr.open_dataset(one / "sweep.nc") as ds:
+        assert ds.sizes["g_inv"] == 1 and list(ds["g_inv"].values) == [3.0]
+    for k, (args, fragment) in enumerate((
+            (["time.steps=11", "experiment=fan", "seed=1,1"], "seed=1: swept twice"),
+            (["time.steps=11", "experiment=fan,morris"],
+             "the jobs would mix experiments (fan, morris)"),
+            (["experiment=fan", "time.steps=11,21"], "the jobs would mix time grids"))):
+        where = tmp_path / f"refused{k}"
+        res = run_main(["-m", "sampler.n=50", *args, f"hydra.sweep.dir={where}"])
+        lines = res.stderr.strip().splitlines()
+        assert res.returncode == 2 and len(lines) == 1 and fragment in lines[0], res.stderr
+        assert not where.exists() or not any(where.iterdir())
