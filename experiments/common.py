@@ -94,6 +94,29 @@ def priors_section(s: Settings) -> Section:
     return Section("The priors", text, Table(["factor", "prior", "source"], rows))
 
 
+#: what labels a result with the data it was computed from (copied from a source's attrs)
+LABELS = ("actor", "policy", "inference_form", "seed", "fingerprint", "design", "design_n",
+          "design_rows", "time_start_year", "priors", "uncertain_factors", "package_versions")
+
+
+def source_labels(source: xr.Dataset, path: str, key: str) -> dict[str, Any]:
+    """The labels of a result computed from another run's scenarios: that run's actor, policy,
+    design, seed and priors (not this run's), and where they came from."""
+    src = source.attrs
+    out: dict[str, Any] = {k: src[k] for k in LABELS if k in src}
+    out["scenarios_source"] = f"{key}={path}"
+    if "command" in src:
+        out["scenarios_command"] = str(src["command"])
+    rows = [[name.strip(), desc.strip(), ""] for name, _, desc in
+            (part.partition(":") for part in str(src.get("priors", "")).split("; ")) if name]
+    out["_priors_section"] = Section(
+        "The priors", [f"Of the analysed scenarios ({key}={path}), as that run recorded them: "
+                       f"actor **{src.get('actor', '?')}**, inference form "
+                       f"`{src.get('inference_form', '?')}`, policy `{src.get('policy', '?')}`."],
+        Table(["factor", "prior", "source"], rows))
+    return out
+
+
 def outcomes_section(summary: xr.Dataset) -> Section:
     rows = [[f"{r['what']} (`{r['name']}`)", r["median"], r["interval"], r["notes"] or "-"]
             for r in outcome_rows(summary)]
@@ -137,8 +160,12 @@ def write_report(run: RunDir, s: Settings, attrs: Mapping[str, Any], title: str,
     if summary is not None and policy.has_policy_outcomes(summary):
         extra.append(policy.section(summary, s.start_year, s.config.governance.threshold_flop,
                                     s.config.outcomes.threshold_nats, s.config.policy.name))
-    report = Report(title, f"actor {s.config.actor.name} | {sampled} | seed {s.seed}",
+    # the labels come from attrs: a result computed from another run's data carries that run's
+    # (experiments/discover.py with discover.scenarios=)
+    actor, seed = attrs.get("actor", s.config.actor.name), attrs.get("seed", s.seed)
+    priors = attrs.get("_priors_section") or priors_section(s)
+    report = Report(title, f"actor {actor} | {sampled} | seed {seed}",
                     caveats=caveats(summary) if summary is not None else [],
-                    sections=[*extra, *sections, priors_section(s)], files=files,
+                    sections=[*extra, *sections, priors], files=files,
                     command=str(attrs.get("command", "")))
     html.write(report, run.staging)

@@ -889,3 +889,47 @@ def test_a_sweep_keeps_a_key_swept_with_one_value_and_refuses_mixtures(tmp_path)
         lines = res.stderr.strip().splitlines()
         assert res.returncode == 2 and len(lines) == 1 and fragment in lines[0], res.stderr
         assert not where.exists() or not any(where.iterdir())
+
+
+INTERRUPT_WHILE_IMPORTING = """
+import builtins, os, signal
+_import = builtins.__import__
+def importing(name, *args, **kwargs):
+    if name == "omegaconf":  # the scientific stack is loading: Ctrl-C
+        builtins.__import__ = _import
+        os.kill(os.getpid(), signal.SIGINT)
+    return _import(name, *args, **kwargs)
+builtins.__import__ = importing
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_starting_up_is_one_line(tmp_path, procs):
+    p = procs(SMALL, tmp_path / "run", tmp_path / "logs",
+              command=injected(INTERRUPT_WHILE_IMPORTING))
+    assert p.wait() == 130, p.stderr[-2000:]
+    assert stderr_lines(p.stderr) == ["error: interrupted"], p.stderr[-3000:]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_discovery_of_another_runs_scenarios_is_labelled_from_them(tmp_path):
+    from tests.conftest import run_main
+
+    source = tmp_path / "source"
+    res = run_main(["experiment=fan", "sampler.n=300", "time.steps=11", "actor=startup",
+                    "seed=7"], source)
+    assert res.returncode == 0, res.stderr[-2000:]
+    run = tmp_path / "discover"
+    res = run_main(["experiment=discover", "sampler.n=50", "seed=3",
+                    f"discover.scenarios={source / 'scenarios.nc'}",
+                    "discover.condition='t_peak > 2'"], run)
+    assert res.returncode == 0, res.stderr[-2000:]
+    with xr.open_dataset(run / "discovery.nc") as disc, \
+            xr.open_dataset(source / "scenarios.nc") as src:
+        assert disc.attrs["actor"] == src.attrs["actor"] == "startup"
+        assert int(disc.attrs["design_n"]) == 300 and int(disc.attrs["seed"]) == 7
+        assert disc.attrs["priors"] == src.attrs["priors"]
+        assert disc.attrs["scenarios_source"] == f"discover.scenarios={source / 'scenarios.nc'}"
+    report = (run / "report.html").read_text()
+    assert "actor startup" in report and "seed 7" in report
+    assert "actor open_weights_lab" not in report
