@@ -1,6 +1,6 @@
 """Entry point: ``python run.py [experiment=NAME] [overrides...]`` (the same as ``meek``)."""
 
-from experiments.cli import main
+from experiments.entry import main
 
 if __name__ == "__main__":
     main()

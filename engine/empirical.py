@@ -8,11 +8,14 @@ means no listed price and is excluded), and the gap between the two.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger("meek")
 
 REQUIRED = ("model", "release_date", "mmlu_pro_pct")
 SCORE = "mmlu_pro_pct"
@@ -35,7 +38,7 @@ def load_leaderboard(path: str | os.PathLike[str], price_column: str,
     if not path.is_file():
         raise DataError(f"{key}.data={str(path)!r}: no such file")
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])  # 'n/a' is counted
     except (ValueError, UnicodeDecodeError) as err:
         raise DataError(f"{key}.data={str(path)!r}: not a readable CSV ({type(err).__name__})"
                         ) from None
@@ -47,7 +50,33 @@ def load_leaderboard(path: str | os.PathLike[str], price_column: str,
             raise DataError(f"{key}.data={str(path)!r}: column {column!r} is missing; "
                             f"it has {', '.join(df.columns)}")
     df = df.copy()
-    df["release_date"] = pd.to_datetime(df["release_date"]).dt.to_period("M")
+    where = f"{key}.data={str(path)!r}"
+    dates = pd.to_datetime(df["release_date"], errors="coerce", format="mixed")
+    bad = dates.isna() & df["release_date"].notna()
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{where}: {int(bad.sum())} of {len(df)} rows have a release_date that "
+                        f"is not a date (e.g. row {first + 2}: "
+                        f"{str(df['release_date'].iloc[first])!r}); dates look like 2024-06-30")
+    if dates.isna().all():
+        raise DataError(f"{where}: no row has a release_date")
+    df["release_date"] = dates.dt.to_period("M")
+    for column, name in ((SCORE, "scores"), (price_column, "prices")):
+        values = pd.to_numeric(df[column], errors="coerce")
+        infinite = np.isinf(values.to_numpy(dtype=float))
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise DataError(f"{where}: {int(infinite.sum())} {name} in column {column!r} are "
+                            f"infinite (e.g. row {row + 2}: {str(df[column].iloc[row])!r}); give "
+                            "finite numbers or leave the cell empty")
+        unreadable = values.isna() & df[column].notna()
+        if unreadable.any():  # text where a number belongs (e.g. 'n/a'): counted, left out
+            log.warning("%s: %d of %d rows have an unreadable %s in column %r (e.g. %r); "
+                        "they are left out", where, int(unreadable.sum()), len(df), name[:-1],
+                        column, df[column][unreadable].iloc[0])
+        if values.isna().all():
+            raise DataError(f"{where}: no row has a readable {name[:-1]} in column {column!r}")
+        df[column] = values
     return df
 
 

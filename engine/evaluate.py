@@ -156,7 +156,7 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
         log.info("scenarios%s: about %.0f MB (%s scenarios x %d values%s)",
                  ".zarr" if streamed else ".nc", on_disk / 1e6, f"{rows:,}", n_scalar,
                  f", series {', '.join(job.keep)} x {len(t)} times" if job.keep else "")
-    _check_disk(directory, on_disk, streamed)
+    _check_disk(directory, on_disk, streamed, design.n)
     piece = piece_rows(design)
     wanted = storage.stream_chunk_size if streamed else storage.chunk_size
     if streamed and job.keep:  # keep a chunk's series below ~128 MB in a worker
@@ -232,6 +232,8 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     computed = time.perf_counter() - started
     if streamed:
         assert store is not None
+        if job.reducers and store.folded < len(bounds):  # the whole fold, for a resume that
+            store.checkpoint(len(bounds), fold.arrays())  # finds the store finished
         path = store.finalize(len(bounds))
     else:
         data = targets if targets is not None else gathered
@@ -254,15 +256,18 @@ def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:
         reducer.prepare({k: pilot[k] for k in reducer.needs if k in pilot})
 
 
-def _check_disk(directory: Path, size: int, streamed: bool) -> None:
+def _check_disk(directory: Path, size: int, streamed: bool, n: int) -> None:
+    from engine.resources import human_bytes
+
     probe = directory
     while not probe.exists():
         probe = probe.parent
     free = shutil.disk_usage(probe).free
     if size > free:
-        raise ValueError(f"sampler.n: the scenarios would take about {size / 1e9:,.1f} GB "
+        raise ValueError(f"sampler.n={n}: too large for this disk: the scenarios would take "
+                         f"about {human_bytes(size)} "
                          f"{'on disk' if streamed else 'in memory and on disk'}, but "
-                         f"{free / 1e9:,.1f} GB are free at {probe}; use a smaller sampler.n")
+                         f"{human_bytes(free)} are free at {probe}; use a smaller sampler.n")
 
 
 def _coords(job: Job, lazy_chunk: int = 0) -> dict[str, Any]:

@@ -118,3 +118,23 @@ def tune_malloc() -> None:
         libc.mallopt(-1, 1 << 27)  # M_TRIM_THRESHOLD
     except (OSError, AttributeError):
         pass
+
+
+def human_bytes(size: float) -> str:
+    """A size as a reader takes it in: three significant digits and a unit that fits.
+
+    Example
+    -------
+    >>> human_bytes(0), human_bytes(950), human_bytes(2.5e6), human_bytes(3.2e14)
+    ('0 bytes', '950 bytes', '2.5 MB', '320 TB')
+    >>> human_bytes(3.2e22)
+    '3.2e+10 TB'
+    """
+    size = float(size)
+    if size < 1000:
+        return f"{size:.0f} bytes"
+    for unit in ("kB", "MB", "GB", "TB"):
+        size /= 1000.0
+        if size < 1000 or unit == "TB":
+            return f"{size:.3g} {unit}"
+    return f"{size:.3g} TB"  # pragma: no cover

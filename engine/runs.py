@@ -35,10 +35,36 @@ def finished(path: Path) -> bool:
     return (Path(path) / DONE).exists()
 
 
+#: what a meek run writes into its directory besides its results (Hydra's record, the log)
+RECORD = (".hydra", "run.log")
+#: what marks a directory a meek run has claimed
+OURS = (LOCK, STAGING, DONE)
+
+
 def resumable(path: Path) -> bool:
-    """Whether ``path`` holds an interrupted streamed run."""
+    """Whether ``path`` holds an interrupted streamed run (a store being built, or built and
+    not yet published: its chunk markers stay until the run is published)."""
     staging = Path(path) / STAGING
     return staging.is_dir() and any(staging.glob("*.partial"))
+
+
+def foreign(path: Path, created: tuple[str, ...] = ()) -> list[str]:
+    """The entries of ``path`` that no meek run wrote: anything but a run's lock, staging area
+    and record (the record counts only in a directory a meek run has claimed, or when this run
+    has just ``created`` it)."""
+    path = Path(path)
+    if not path.is_dir():
+        return []
+    entries = {p.name for p in path.iterdir()}
+    ours = set(OURS) | set(created)
+    if LOCK in entries:
+        ours |= set(RECORD)
+    return sorted(entries - ours)
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 class RunDir:
@@ -61,13 +87,29 @@ class RunDir:
         self.staging = self.path / STAGING
         self._fd: int | None = None
 
-    def claim(self, resume: bool = False) -> None:
-        """Lock the directory for this process and prepare the staging area."""
+    def claim(self, resume: bool = False, created: tuple[str, ...] = ()) -> None:
+        """Lock the directory for this process and prepare the staging area.
+
+        The directory must be new, empty or a meek run's (:func:`foreign`: files meek did not
+        write are never overwritten or removed); ``created`` names what this run has already
+        written there itself (a sweep job's record, written by Hydra before the job starts).
+        With ``resume`` it must hold an interrupted run."""
         if self._fd is not None:
             return
+        where = f"hydra.run.dir={str(self.path)!r}"
         if finished(self.path):
-            raise RunDirError(f"hydra.run.dir={str(self.path)!r} holds a finished run; choose "
+            raise RunDirError(f"{where} holds a finished run; choose "
                               "another directory (or delete this one to run it again)")
+        if self.path.exists() and not self.path.is_dir():
+            raise RunDirError(f"{where}: is a file, not a directory; choose a directory")
+        other = foreign(self.path, created)
+        if other:
+            raise RunDirError(f"{where} holds files meek did not write ({_listing(other)}); "
+                              "choose a new or empty directory")
+        if resume and not resumable(self.path):
+            raise RunDirError(f"resume=true: {where} holds no interrupted run to resume "
+                              f"({'it does not exist' if not self.path.exists() else 'no store was being written there'}); "
+                              "run without resume=true")
         self.path.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
         try:
@@ -117,12 +159,15 @@ class RunDir:
             for sig in (signal.SIGINT, signal.SIGTERM):  # defer, then deliver after the move
                 previous[sig] = signal.signal(sig, lambda signum, _frame: caught.append(signum))
         try:
-            names = sorted(p.name for p in self.staging.iterdir())
+            names = sorted(p.name for p in self.staging.iterdir()
+                           if not p.name.endswith(".partial"))
             for name in names:
                 target = self.path / name
                 if target.is_dir() and not target.is_symlink():
                     shutil.rmtree(target)
                 os.replace(self.staging / name, target)
+            for markers in self.staging.glob("*.partial"):  # a published store's chunk markers
+                shutil.rmtree(markers) if markers.is_dir() else markers.unlink()
             self.staging.rmdir()
             record = {"finished": _dt.datetime.now(_dt.timezone.utc).isoformat(),
                       "files": names}
@@ -132,8 +177,10 @@ class RunDir:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            for signum in caught[:1]:
-                os.kill(os.getpid(), signum)  # the published run is complete; now stop
+            if caught and not finished(self.path):
+                os.kill(os.getpid(), caught[0])  # not published: deliver it now
+        if caught:  # the run is complete: the signal asked to stop a run that has ended
+            log.info("signal %d arrived while publishing; the run is complete", caught[0])
         self.release()
         return names
 
@@ -143,6 +190,8 @@ class RunDir:
             for entry in self.staging.iterdir():
                 if entry.name.endswith(".partial") and entry.is_dir():
                     continue
+                if (self.staging / (entry.name + ".chunks.partial")).is_dir():
+                    continue  # a finished store not yet published: resume=true starts from it
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:

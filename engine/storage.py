@@ -99,6 +99,10 @@ class ZarrStore:
 
     def open(self, resume: bool) -> set[int]:
         """Create the store (or, with ``resume``, reopen it) and return the verified chunks."""
+        if self.path.exists() and resume and (self.markers / "layout.json").exists():
+            # evaluated, not yet published (killed while writing or drawing): verified again
+            # and kept, from its saved fold of every chunk
+            os.replace(self.path, self.partial)
         if self.path.exists():
             raise StoreError(f"{self.path} exists already: this run directory holds finished "
                              "results; choose another hydra.run.dir")
@@ -259,13 +263,16 @@ class ZarrStore:
     # ------------------------------------------------------------------------- the end
 
     def finalize(self, chunks: int) -> Path:
-        """Check every chunk is marked, consolidate, and rename to the final name."""
+        """Check every chunk is marked, consolidate, and rename to the final name.
+
+        The markers (and the saved fold) stay beside the store until the run directory is
+        published (:meth:`engine.runs.RunDir.publish` removes them): a run stopped between the
+        end of its evaluation and publishing resumes from the finished store."""
         import zarr
 
         missing = [i for i in range(chunks) if not self._record(i).exists()]
         if missing:
             raise StoreError(f"{self.partial}: chunks {missing[:5]} never finished")
-        shutil.rmtree(self.markers)
         zarr.consolidate_metadata(str(self.partial))
         os.replace(self.partial, self.path)
         return self.path

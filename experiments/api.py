@@ -136,6 +136,9 @@ def run(experiment: str | None = "summary", overrides: str | Sequence[str] = (),
     ConfigError
         Bad input, with the line the command line would print.
     """
+    if run_dir is not None and not str(run_dir).strip():
+        raise ConfigError("run_dir='': empty (it would write into the current directory); give "
+                          "a directory")
     prepared = configuration.prepare(overrides_for(experiment, overrides))
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
     task = prepared.settings.config.task

@@ -17,6 +17,7 @@ one line naming its directory and its report. Only Hydra's public API is used (`
 from __future__ import annotations
 
 import argparse
+import fcntl
 import itertools
 import os
 import signal
@@ -33,10 +34,13 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from engine.config import ConfigError
 from engine.resources import conf_dir, tune_malloc
-from engine.runs import RunDir, RunDirError, finished
+from engine.runs import RECORD, RunDir, RunDirError, finished, foreign
 from experiments import config as configuration
 from experiments.job import Interrupted, abandon, claim, execute, results_line
 
+#: the sweep directory's lock, and the files a sweep writes there at its end
+SWEEP_LOCK = ".meek.sweep.lock"
+SWEEP_FILES = ("sweep.nc", "sweep.md", "sweep_overlay.png", "report.html")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 #: Flags after which Hydra shows something and runs nothing: no checks, Hydra's own output.
@@ -55,6 +59,9 @@ class _State:
     prepared: configuration.Prepared | None = None
     run: RunDir | None = None
     started: bool = False  # the experiment began: an exception now is not bad input
+    published: bool = False  # the run is complete: a signal now stops nothing
+    sweep_lock: int | None = None  # the sweep directory's lock, held while the sweep runs
+    resume_sweep: bool = False  # resume=true on a sweep: finished jobs are kept, others run
 
 
 STATE = _State()
@@ -88,6 +95,9 @@ class Checks(Callback):
 
     @_refusing
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if not str(config.hydra.run.dir).strip():
+            raise ConfigError("hydra.run.dir='': empty (it would write into the current "
+                              "directory); give a directory, e.g. hydra.run.dir=outputs/mine")
         prepared = configuration.load(config)
         run = RunDir(Path(str(config.hydra.run.dir)).expanduser().absolute())
         writable("hydra.run.dir", run.path)
@@ -111,9 +121,12 @@ class Checks(Callback):
         task = [*(f"{k}={v}" for k, v in params.items()), *task]
         sweep_dir = Path(str(config.hydra.sweep.dir))
         name = config.hydra.job.config_name
-        fixed = swept_keys(task)[1]
+        swept, fixed = swept_keys(task)
         naming = [f"hydra.job.config.override_dirname.exclude_keys=[{','.join(fixed)}]"] \
-            if fixed else []  # job folders are named by the swept keys alone
+            if fixed and swept else []  # job folders are named by the swept keys alone
+        folders: dict[Path, list[str]] = {}
+        grids: dict[tuple[str, float, int], list[str]] = {}
+        resume = False
         for job in jobs(task):
             try:
                 cfg = compose(config_name=name, overrides=[*job, *naming],
@@ -121,14 +134,56 @@ class Checks(Callback):
             except Exception as err:  # this job's overrides name the key and the value
                 raise ConfigError(configuration.translate(err, job)) from err
             configuration.load(cfg, job)
+            resume = bool(cfg.resume)
             subdir = sweep_dir / str(cfg.hydra.sweep.subdir)
-            if finished(subdir):
+            if subdir in folders:
+                same = [o for o in job if o.partition("=")[0].lstrip("+~") in swept]
+                raise ConfigError(f"{' '.join(same)}: swept twice (two jobs would share the "
+                                  f"folder {subdir.name}); name each value once")
+            folders[subdir] = job
+            grids.setdefault((str(cfg.task), float(cfg.time.stop), int(cfg.time.steps)),
+                             job)
+            if finished(subdir) and not resume:
                 raise ConfigError(f"hydra.sweep.dir={str(sweep_dir)!r}: job {subdir.name} holds "
-                                  "a finished run; choose another sweep directory")
-        if finished(sweep_dir) or (sweep_dir / "multirun.yaml").exists():
+                                  "a finished run; choose another sweep directory (or add "
+                                  "resume=true to finish an interrupted sweep)")
+        if len(grids) > 1:
+            a, b = list(grids.values())[:2]
+            kinds = sorted({k[0] for k in grids})
+            what = (f"experiments ({', '.join(kinds)})" if len(kinds) > 1 else
+                    "time grids (time.stop, time.steps: " +
+                    ", ".join(f"{k[1]:g}/{k[2]}" for k in grids) + ")")
+            raise ConfigError(f"{' '.join(o for o in a if o not in b)} and "
+                              f"{' '.join(o for o in b if o not in a)}: the jobs "
+                              f"would mix {what}, and a sweep collates jobs of one experiment "
+                              "on one time grid; run one sweep for each")
+        record = (sweep_dir / "multirun.yaml").exists()
+        if finished(sweep_dir) or (record and not resume):
             raise ConfigError(f"hydra.sweep.dir={str(sweep_dir)!r}: holds a finished run or "
-                              "sweep; choose another directory")
+                              "sweep; choose another directory (or add resume=true to finish "
+                              "an interrupted sweep)")
+        if resume and not record:
+            raise ConfigError(f"resume=true: hydra.sweep.dir={str(sweep_dir)!r} holds no "
+                              "interrupted sweep to finish; run without resume=true")
+        other = [n for n in foreign(sweep_dir, ("multirun.yaml", SWEEP_LOCK, *SWEEP_FILES))
+                 if not (sweep_dir / n).is_dir()] if sweep_dir.is_dir() else []
+        if other:
+            raise ConfigError(f"hydra.sweep.dir={str(sweep_dir)!r}: holds files meek did not "
+                              f"write ({', '.join(other[:5])}); choose a new or empty directory")
         writable("hydra.sweep.dir", sweep_dir)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(sweep_dir / SWEEP_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise ConfigError(f"hydra.sweep.dir={str(sweep_dir)!r}: in use by another meek "
+                              f"sweep (pid {owner}); choose another directory") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        STATE.sweep_lock = fd  # held until this process ends
+        STATE.resume_sweep = resume
         with read_write(config.hydra), open_dict(config.hydra):
             config.hydra.sweep.dir = str(sweep_dir)  # one time stamp for every job
             config.hydra.overrides.hydra.extend(naming)
@@ -185,27 +240,41 @@ def task(cfg: DictConfig) -> float:
         overrides = list(hydra_cfg.overrides.task)
         sources = [Path(s.path) for s in hydra_cfg.runtime.config_sources if s.schema == "file"]
         run = RunDir(hydra_cfg.runtime.output_dir)
+        if STATE.resume_sweep and finished(run.path):  # a sweep finished: this job is kept
+            print(results_line(run.path) + " (finished before; kept)", flush=True)
+            return 0.0
         try:
             prepared = configuration.load(cfg, overrides, sources)
-            claim(prepared, run)
+            claim(prepared, run, created=RECORD,  # Hydra wrote the job's record already
+                  optional_resume=STATE.resume_sweep)
         except (ConfigError, RunDirError) as err:
             abandon(run)
             fail(err)
     assert run is not None
-    STATE.started = True
+    STATE.run, STATE.started, STATE.published = run, True, False
     try:
         value = execute(prepared, run)
     except Interrupted as err:
-        fail(err, EXIT_INTERRUPTED)
+        fail(err, err.code)
     except (ConfigError, ValueError, TypeError, FileNotFoundError, OSError) as err:
         if prepared.settings.config.debug:
             raise
         fail(err)
+    STATE.published = True
     print(results_line(run.path), flush=True)
     return value
 
 
+def _published() -> bool:
+    """Whether this process's single run is published, complete (a sweep's job is not the
+    sweep: a signal between its jobs stops the sweep)."""
+    single = STATE.prepared is not None  # the checks prepared one run (not a sweep)
+    return single and (STATE.published or (STATE.run is not None and finished(STATE.run.path)))
+
+
 def _on_signal(signum: int, _frame: object) -> None:
+    if _published():  # the run is complete: nothing to stop
+        raise SystemExit(0)
     raise SystemExit(128 + signum)  # unwinds through every atomic write's cleanup
 
 
@@ -251,6 +320,10 @@ def _process(argv: Sequence[str]) -> Iterator[None]:
             os.environ["HYDRA_FULL_ERROR"] = saved_env
         signal.signal(signal.SIGTERM, saved_signal)
         STATE.prepared, STATE.run, STATE.started = None, None, False
+        STATE.published = False
+        if STATE.sweep_lock is not None:
+            os.close(STATE.sweep_lock)
+        STATE.sweep_lock, STATE.resume_sweep = None, False
 
 
 def named_experiment(argv: Sequence[str]) -> list[str]:
@@ -273,8 +346,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import hydra
 
     argv = named_experiment(sys.argv[1:] if argv is None else argv)
-    argv = [a if a.startswith("-") else configuration.renamed(
-        [a], lambda line: print("warning: " + line, file=sys.stderr))[0] for a in argv]
+    argv = configuration.replacing_priors([a if a.startswith("-") else configuration.renamed(
+        [a], lambda line: print("warning: " + line, file=sys.stderr))[0] for a in argv])
     args = arguments(argv)
     tune_malloc()
     configuration.register()
@@ -296,6 +369,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         except Refused as refused:  # a callback's check
             err, started = refused.error, False
         except KeyboardInterrupt:
+            if _published():  # after the run was published: it is complete
+                if not STATE.published:
+                    print(results_line(STATE.run.path), flush=True)
+                sys.exit(0)
             fail("interrupted", EXIT_INTERRUPTED)
         except Exception as caught:  # composition, or a crash of the experiment
             err, started = caught, STATE.started

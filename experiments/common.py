@@ -24,9 +24,14 @@ PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "SALib", "matplot
             "hydra-core", "netCDF4", "numba", "zarr")
 
 
+#: the phase the running experiment is in (named by a full disk's message)
+CURRENT_PHASE = ["start"]
+
+
 def phase(name: str) -> None:
     """One log line per phase of an experiment (the benchmarks read them from run.log)."""
     import logging
+    CURRENT_PHASE[0] = name
     logging.getLogger("meek").info("phase: %s", name)
 
 
@@ -134,6 +139,29 @@ def choices_text(s: Settings) -> str:
     return text
 
 
+#: what labels a result with the data it was computed from (copied from a source's attrs)
+LABELS = ("actor", "policy", "inference_form", "seed", "fingerprint", "design", "design_n",
+          "design_rows", "time_start_year", "priors", "uncertain_factors", "package_versions")
+
+
+def source_labels(source: xr.Dataset, path: str, key: str) -> dict[str, Any]:
+    """The labels of a result computed from another run's scenarios: that run's actor, policy,
+    design, seed and priors (not this run's), and where they came from."""
+    src = source.attrs
+    out: dict[str, Any] = {k: src[k] for k in LABELS if k in src}
+    out["scenarios_source"] = f"{key}={path}"
+    if "command" in src:
+        out["scenarios_command"] = str(src["command"])
+    rows = [[name.strip(), desc.strip(), ""] for name, _, desc in
+            (part.partition(":") for part in str(src.get("priors", "")).split("; ")) if name]
+    out["_priors_section"] = Section(
+        "The priors", [f"Of the analysed scenarios ({key}={path}), as that run recorded them: "
+                       f"actor **{src.get('actor', '?')}**, inference form "
+                       f"`{src.get('inference_form', '?')}`, policy `{src.get('policy', '?')}`."],
+        Table(["factor", "prior", "source"], rows))
+    return out
+
+
 def outcomes_section(summary: xr.Dataset, start_year: float | None = None) -> Section:
     constant: list[str] = []
     rows = [[f"{r['what']} (`{r['name']}`)", r["median"], r["interval"], r["notes"] or "-"]
@@ -212,8 +240,12 @@ def write_report(run: RunDir, s: Settings, attrs: Mapping[str, Any], title: str,
     nats = nats_paragraph(s) if summary is not None else None
     if nats is not None:
         extra.insert(0, Section("Reading the numbers", [nats]))
-    report = Report(title, f"actor {s.config.actor.name} | {sampled} | seed {s.seed}",
+    # the labels come from attrs: a result computed from another run's data carries that run's
+    # (experiments/discover.py with discover.scenarios=)
+    actor, seed = attrs.get("actor", s.config.actor.name), attrs.get("seed", s.seed)
+    priors = attrs.get("_priors_section") or priors_section(s)
+    report = Report(title, f"actor {actor} | {sampled} | seed {seed}",
                     caveats=caveats(summary) if summary is not None else [],
-                    sections=[*extra, *sections, priors_section(s)], files=files,
+                    sections=[*extra, *sections, priors], files=files,
                     command=str(attrs.get("command", "")))
     html.write(report, run.staging)

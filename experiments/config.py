@@ -110,7 +110,8 @@ def compose(overrides: Sequence[str], config_name: str = "config") -> DictConfig
 
 def as_overrides(overrides: str | Sequence[str]) -> list[str]:
     """A list of override strings (one string is one override, not its characters), renamed
-    keys under their new names (:func:`renamed`, with a FutureWarning)."""
+    keys under their new names (:func:`renamed`, with a FutureWarning) and a prior given whole
+    replaced (:func:`replacing_priors`)."""
     if isinstance(overrides, str):
         overrides = [overrides]
     out = list(overrides)
@@ -122,7 +123,7 @@ def as_overrides(overrides: str | Sequence[str]) -> list[str]:
     def warn(line: str) -> None:
         import warnings
         warnings.warn(line, FutureWarning, stacklevel=4)
-    return renamed(out, warn)
+    return replacing_priors(renamed(out, warn))
 
 
 #: Keys that were renamed: old -> new. An old key keeps working until the release named here
@@ -157,6 +158,30 @@ name works until 0.4.0; see CHANGELOG.md)']
                      "CHANGELOG.md)")
             o = f"{new}={value}"
         out.append(o)
+    return out
+
+
+_WHOLE_PRIOR = re.compile(r"^priors\.(?P<name>\w+)=(?P<value>\{.*\bdist\s*:.*\})\s*$", re.S)
+
+
+def replacing_priors(overrides: Sequence[str]) -> list[str]:
+    """``priors.NAME={dist: ..., ...}`` (a whole prior, with its distribution) replaces the
+    prior NAME instead of being merged into it (a merge would keep the old distribution's keys,
+    and Hydra refuses the new ones): it becomes ``~priors.NAME`` and ``+priors.NAME={...}``,
+    as the README's examples expect. Other overrides are kept as they are.
+
+    Example
+    -------
+    >>> replacing_priors(["priors.g_hw={dist: uniform, low: 1.3, high: 1.5}", "seed=1"])
+    ['~priors.g_hw', '+priors.g_hw={dist: uniform, low: 1.3, high: 1.5}', 'seed=1']
+    """
+    out: list[str] = []
+    for o in overrides:
+        found = _WHOLE_PRIOR.match(o)
+        if found and found["name"] != "scaling_law":
+            out += [f"~priors.{found['name']}", f"+priors.{found['name']}={found['value']}"]
+        else:
+            out.append(o)
     return out
 
 
@@ -295,6 +320,8 @@ def _parses(override: str) -> bool:
 RULES: tuple[tuple[str, str, str], ...] = (
     (r"Could not append to config\. An item is already at '(?P<key>[^']+)'",
      "+{key}={value!r}: the key exists already; set it without the leading +", ""),
+    (r"Could not delete from config\. '(?P<key>[^']+)' does not exist",
+     "{key}: no such key in the configuration to replace or remove (a typo?)", ""),
     (r"Could not override '(?P<key>[^']+)'",
      "{key}={value!r}: no such key in the configuration (a typo? new keys need a leading +)", ""),
     (r"Cannot find primary config '(?P<key>[^']+)'",
@@ -361,6 +388,17 @@ def translate(err: BaseException, overrides: Sequence[str]) -> str:
                 section = name.split(".")[0]
                 return (f"{name}={val!r}: the {section} settings belong to "
                         f"experiment={section}; add experiment={section}")
+    if key and re.search(r"could not be converted to Integer", text):
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if number == number and abs(number) != float("inf") and number == int(number):
+            if abs(number) >= 1e10:
+                return (f"{key}={value!r}: too large ({number:.3g}), and written as a decimal; "
+                        f"give a whole number in digits")
+            return (f"{key}={value!r}: written as a decimal; give a whole number in digits "
+                    f"({key}={int(number)})")
     for pattern, template, keys in RULES:
         found = re.search(pattern, text)
         named = found.groupdict().get("key") if found else None

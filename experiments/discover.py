@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
 import xarray as xr
 from omegaconf import MISSING
 
@@ -16,7 +17,7 @@ from engine.reports.html import Section
 from engine.reports.text import discovery_words
 from engine.runs import RunDir
 from experiments.base import Experiment
-from experiments.common import choices_text, run_job
+from experiments.common import choices_text, run_job, source_labels
 
 SERIES = ("loss_gap", "benchmark_gap")
 
@@ -63,6 +64,11 @@ class Discover(Experiment):
         if unknown:
             fail("discover.condition", sec.condition, f"{unknown[0]!r} is not a variable of "
                  f"the scenarios; known: {', '.join(sorted(known))}")
+        if not sec.scenarios and s.design.rows < study.MIN_SCENARIOS:
+            fail("sampler.n", s.config.sampler.n, f"too few scenarios for a discovery (PRIM "
+                 f"searches a box among at least {study.MIN_SCENARIOS})")
+        # a dry run on one made-up scenario: a number where a condition belongs is refused now
+        condition.evaluate(sec.condition, {name: np.ones(1) for name in known})
 
     def describe(self, s: Settings) -> str:
         if s.config.discover.scenarios:
@@ -76,13 +82,15 @@ class Discover(Experiment):
         if sec.scenarios:  # an earlier run's scenarios, linked so anyone can recount a box
             scenarios = study.open_scenarios(sec.scenarios)
             study.link(sec.scenarios, run.staging)
+            attrs = {**attrs, **source_labels(scenarios, sec.scenarios, "discover.scenarios")}
         else:
             scenarios = run_job(s, run, keep=SERIES, extra_attrs=attrs).open()
         disc = study.run(scenarios, sec.condition, peel_alpha=sec.peel_alpha,
                          paste_alpha=sec.paste_alpha, mass_min=sec.mass_min,
                          density_threshold=sec.density_threshold, tree_depth=sec.tree_depth,
                          significance=sec.significance, seed=s.seed)
-        io.save_netcdf(io.cf_dataset(disc, attrs), run.file("discovery.nc"))
+        io.save_netcdf(io.cf_dataset(disc, {k: v for k, v in attrs.items()
+                                            if not k.startswith("_")}), run.file("discovery.nc"))
         series = [n for n in SERIES if n in scenarios]
         with xr.open_dataset(run.file("discovery.nc")) as saved:
             inside = study.inside(saved, scenarios) if series else None

@@ -5,9 +5,11 @@ holds an interrupted run that can be resumed."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
+import signal
 from pathlib import Path
 
 from engine.compilation import COMPILE_SECONDS, kernel_cached
@@ -23,14 +25,22 @@ LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"  # Hydra's j
 
 
 class Interrupted(Exception):
-    """Ctrl-C during a run; the message says how to finish it if it can be resumed."""
+    """Ctrl-C or SIGTERM during a run; the message says how to finish it if it can be resumed,
+    ``code`` is the exit status (128 + the signal)."""
+
+    def __init__(self, message: str, code: int = 130) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def claim(p: Prepared, run: RunDir) -> None:
+def claim(p: Prepared, run: RunDir, created: tuple[str, ...] = (),
+          optional_resume: bool = False) -> None:
     """Own the run directory (refused: a RunDirError naming it); with resume=true, check the
-    interrupted run there was started with the same configuration."""
-    resume = bool(p.settings.config.resume)
-    run.claim(resume=resume)
+    interrupted run there was started with the same configuration. ``created``: what this run
+    has written there already (:meth:`engine.runs.RunDir.claim`); ``optional_resume`` (a job of
+    a resumed sweep): resume if there is something to resume, else start afresh."""
+    resume = bool(p.settings.config.resume) and (not optional_resume or resumable(run.path))
+    run.claim(resume=resume, created=created)
     if resume:
         try:
             run.check_resume(p.settings.fingerprint)
@@ -58,6 +68,9 @@ def execute(p: Prepared, run: RunDir, *, run_log: bool = False) -> float:
         log.addHandler(handler)
         if log.level == logging.NOTSET or log.level > logging.INFO:
             log.setLevel(logging.INFO)
+    from experiments.common import CURRENT_PHASE
+
+    CURRENT_PHASE[0] = "start"
     try:
         s = p.settings
         if p.experiment.evaluates and s.config.model.name == "meek" and \
@@ -67,12 +80,17 @@ def execute(p: Prepared, run: RunDir, *, run_log: bool = False) -> float:
         value = p.experiment.run(s, run, p.attrs)
     except KeyboardInterrupt:
         run.discard()
-        hint = (f" (finish it: the same command with resume=true hydra.run.dir={run.path})"
-                if resumable(run.path) else "")
-        raise Interrupted(f"interrupted{hint}") from None
-    except BAD_INPUT:
+        raise Interrupted(f"interrupted{_hint(run)}") from None
+    except SystemExit as stop:  # SIGTERM (experiments.cli turns it into an exit that unwinds)
+        run.discard()
+        if stop.code == 128 + signal.SIGTERM:
+            raise Interrupted(f"terminated{_hint(run)}", stop.code) from None
+        raise
+    except BAD_INPUT as err:
         run.discard()
         abandon(run)
+        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full(run, err) from None
         raise
     except BaseException:
         run.discard()
@@ -83,6 +101,30 @@ def execute(p: Prepared, run: RunDir, *, run_log: bool = False) -> float:
             handler.close()
     run.publish()
     return float(value)
+
+
+def disk_full(run: RunDir, err: OSError) -> OSError:
+    """A full disk (or quota) in one line: the directory, the phase, what is free."""
+    from engine.resources import human_bytes
+    from experiments.common import CURRENT_PHASE
+
+    probe = run.path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = human_bytes(shutil.disk_usage(probe).free)
+    except OSError:
+        free = "?"
+    what = "disk quota exceeded" if err.errno == errno.EDQUOT else "no space left on the device"
+    return OSError(f"hydra.run.dir={str(run.path)!r}: {what} while writing "
+                   f"{Path(err.filename).name if err.filename else 'results'} in phase "
+                   f"'{CURRENT_PHASE[0]}' ({free} free there){_hint(run)}; free some space or "
+                   "choose another hydra.run.dir")
+
+
+def _hint(run: RunDir) -> str:
+    return (f" (finish it: the same command with resume=true hydra.run.dir={run.path})"
+            if resumable(run.path) else "")
 
 
 def abandon(run: RunDir) -> None:

@@ -12,7 +12,7 @@ from engine import io
 from engine.analysis.morris import morris_dataset, morris_design
 from engine.analysis.sobol import outputs_of
 from engine.config import ConfigError, Settings
-from engine.config.checks import at_least, fail, within
+from engine.config.checks import at_least, distinct, fail, within
 from engine.designs.given import Given
 from engine.reports.html import Section
 from engine.runs import RunDir
@@ -37,6 +37,7 @@ class MorrisConfig:
         within("morris.conf_level", self.conf_level, 0, 1, open_ends=True)
         if not self.outputs:
             fail("morris.outputs", list(self.outputs), "must name at least one outcome")
+        distinct("morris.outputs", self.outputs)
 
 
 class Morris(Experiment):

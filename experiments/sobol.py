@@ -13,7 +13,7 @@ from engine import io, tables
 from engine.analysis.sobol import study
 from engine.calibration import posterior
 from engine.config import ConfigError, Settings, check_names
-from engine.config.checks import at_least, fail, within
+from engine.config.checks import at_least, distinct, fail, within
 from engine.designs import make_design
 from engine.reports.html import Section, Table
 from engine.reports.labels import label
@@ -38,6 +38,7 @@ class SobolConfig:
     def check(self) -> None:
         if not self.outputs:
             fail("sobol.outputs", list(self.outputs), "must name at least one outcome")
+        distinct("sobol.outputs", self.outputs)
         at_least("sobol.num_resamples", self.num_resamples, 2)
         within("sobol.conf_level", self.conf_level, 0, 1, open_ends=True)
         if self.target_width is not None:

@@ -71,14 +71,32 @@ def command_order(task: list[str]) -> list[dict[str, Any]]:
     return [dict(o.split("=", 1) for o in job) for job in jobs(task)]
 
 
+def swept(sweep: Path) -> list[str] | None:
+    """The keys the sweep's command swept (from its multirun.yaml), even with one value each;
+    None if the record is missing."""
+    record = sweep / "multirun.yaml"
+    if not record.exists():
+        return None
+    from experiments.cli import swept_keys
+
+    hydra = (yaml.safe_load(record.read_text()) or {}).get("hydra", {})
+    task = [str(o) for o in hydra.get("overrides", {}).get("task", [])]
+    params = (hydra.get("sweeper") or {}).get("params") or {}
+    return swept_keys([*(f"{k}={v}" for k, v in params.items()), *task])[0]
+
+
 def collate(sweep: Path, order: list[dict[str, Any]] | None = None) -> xr.Dataset | None:
     """sweep.nc from the finished jobs of a sweep directory (None if there is nothing), the
-    jobs (and each swept dimension's values) in ``order`` (:func:`command_order`)."""
+    jobs (and each swept dimension's values) in ``order`` (:func:`command_order`): one
+    dimension per key the sweep's command swept (a key swept with one value keeps its
+    dimension, of length one)."""
     jobs = _jobs(sweep, order)
     if not jobs:
         return None
+    named = swept(sweep)
     keys = [k for k in dict.fromkeys(k for _, o in jobs for k in o)
-            if len({repr(o.get(k)) for _, o in jobs}) > 1]
+            if (k.lstrip("+~") in named if named is not None else
+                len({repr(o.get(k)) for _, o in jobs}) > 1)]
     dims = [dim_name(k) for k in keys]
     values = {k: list(dict.fromkeys(o.get(k) for _, o in jobs)) for k in keys}
     parts = []

@@ -78,6 +78,7 @@ class Case:
     sweep: bool = False  # a multirun: also pass hydra.sweep.dir={case}/sweep, check it too
     after: Callable[[Path], None] | None = None  # extra checks, given the case's directory
     process: bool = False  # run as a real process (else through main, in this process)
+    kept: tuple[str, ...] = ()  # the user's own files in the run directory (set up), kept as is
 
 
 # ----------------------------------------------------------------------------- set-ups
@@ -107,6 +108,43 @@ def _blocker(d: Path) -> None:
 
 def _blocker_intact(d: Path) -> None:
     assert (d / "a_file").read_text() == "not a directory"
+
+
+def _users_files(d: Path) -> None:
+    (d / "run").mkdir()
+    (d / "run" / "fan.nc").write_text("the user's own fan")
+    (d / "run" / "run.log").write_text("the user's own log")
+
+
+def _users_files_intact(d: Path) -> None:
+    assert (d / "run" / "fan.nc").read_text() == "the user's own fan"
+    assert (d / "run" / "run.log").read_text() == "the user's own log"
+
+
+def _users_log(d: Path) -> None:
+    (d / "run").mkdir()
+    (d / "run" / "run.log").write_text("the user's own log")
+
+
+def _users_log_intact(d: Path) -> None:
+    assert (d / "run" / "run.log").read_text() == "the user's own log"
+
+
+def _board(d: Path, row: int, column: str, value: str) -> None:
+    """The shipped leaderboard with one cell changed, as {case}/board.csv."""
+    lines = (ROOT / "data" / "llm_mmlu_pro_prices.csv").read_text().splitlines()
+    import csv
+    import io
+
+    rows = list(csv.reader(lines))
+    rows[row + 1][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    (d / "board.csv").write_text(out.getvalue())
+
+
+#: a condition of 3,000 terms chained by + (3,000 levels deep)
+DEEP = " + ".join(["t_peak"] * 3000)
 
 
 def _no_code_ran(d: Path) -> None:
@@ -387,6 +425,15 @@ CATALOGUE: list[Case] = [
          [kv("calibrate.ess_floor", "999999")]),
     Case("calibrate-data-missing", ["experiment=calibrate", "calibrate.data=/no/such.csv"],
          [kv("calibrate.data", "/no/such.csv"), "no such file"]),
+    Case("calibrate-data-bad-date", ["experiment=calibrate", "calibrate.data={case}/board.csv"],
+         ["calibrate.data", "board.csv", "release_date", "'2024-13-45'"],
+         setup=lambda d: _board(d, 3, "release_date", "2024-13-45")),
+    Case("calibrate-data-infinite-score",
+         ["experiment=calibrate", "calibrate.data={case}/board.csv"],
+         ["calibrate.data", "'mmlu_pro_pct'", "infinite"],
+         setup=lambda d: _board(d, 5, "mmlu_pro_pct", "inf")),
+    Case("calibrate-band-without-models", ["experiment=calibrate", "calibrate.band=[1000,2000]"],
+         ["calibrate.band", "[1000.0, 2000.0]", "no scored model"], forbid=["calibrate.window"]),
     Case("calibrate-noise-negative", ["experiment=calibrate", "calibrate.noise.low=-1"],
          ["calibrate.noise", "-1"]),
     Case("calibrate-likelihood-unknown", ["experiment=calibrate", "calibrate.likelihood=foo"],
@@ -518,27 +565,90 @@ CATALOGUE: list[Case] = [
          [kv("sobol.num_resamples", "1")], forbid=["NoneType", "Unexpected type"], sweep=True),
     Case("sweep-unknown-key-added-with-plus", ["-m", *FAN, "+sampler.foo=1,2"],
          ["sampler.foo", NO_KEY], sweep=True),
+    Case("sweep-one-value-twice", ["-m", *FAN, "seed=1,1"], ["seed=1", "swept twice"],
+         sweep=True),
+    Case("sweep-mixing-experiments", ["-m", "experiment=fan,morris", "sampler.n=10",
+                                      "time.steps=11"],
+         ["experiment=fan", "experiment=morris", "mix experiments"], sweep=True),
+    Case("sweep-mixing-time-grids", ["-m", *FAN[:2], "time.steps=11,21"],
+         ["time.steps=11", "time.steps=21", "mix time grids"], sweep=True),
+    Case("sweep-resume-with-nothing-to-resume", ["-m", *FAN, "seed=1,2", "resume=true"],
+         ["resume=true", "hydra.sweep.dir", "no interrupted sweep"], sweep=True),
     Case("sweep-dir-is-a-file", ["-m", *FAN, "seed=1,2", "hydra.sweep.dir={case}/a_file"],
          ["hydra.sweep.dir", "a_file"], setup=_blocker, after=_blocker_intact),
 
     # --- clusters that are not Dask schedulers
+    # max_seconds: from the moment the run starts to connect to the moment it gives up (the
+    # process's start-up and exit, 3 s idle and over 10 s on two loaded cores, are not the
+    # cluster's doing): cluster.timeout_s=2 and the handshake thread's 2-s grace
     Case("address-nothing-listening",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{closed}",
           "cluster.timeout_s=2"],
-         ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"], max_seconds=15,
-         process=True),
+         ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"], max_seconds=6,
+         timeout=60, process=True),
     Case("address-silent-server",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{silent}",
           "cluster.timeout_s=2"],
          ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"],
-         timeout=25, max_seconds=15, process=True),
+         timeout=60, max_seconds=6, process=True),
     Case("address-junk-server",
          [*FAN, "cluster=address", "cluster.address=tcp://127.0.0.1:{junk}",
           "cluster.timeout_s=2"],
          ["cluster.address", "tcp://127.0.0.1:", "no Dask scheduler"],
-         timeout=25, max_seconds=15, process=True),
+         timeout=60, max_seconds=6, process=True),
+
+    # --- issue 28: names listed twice (heap corruption once), numbers, messages
+    Case("output-series-duplicate", [*FAN, "output.series=[loss_gap,loss_gap]", "fan.log_scale=[]"],
+         ["output.series", "'loss_gap' is named twice"]),
+    Case("outcomes-horizons-duplicate", [*FAN, "outcomes.horizons=[5,10,5]"],
+         ["outcomes.horizons", "named twice"]),
+    Case("sobol-outputs-duplicate", ["experiment=sobol", "sobol.outputs=[t_peak,t_peak]"],
+         ["sobol.outputs", "'t_peak' is named twice"]),
+    Case("morris-outputs-duplicate", ["experiment=morris", "morris.outputs=[t_peak,t_peak]"],
+         ["morris.outputs", "'t_peak' is named twice"]),
+    Case("sampler-n-exponent-huge", [*FAN[:1], "time.steps=11", "sampler.n=1e12"],
+         [kv("sampler.n", "1e12"), "too large"], forbid=["must be a whole number"]),
+    Case("sampler-n-beyond-the-disk", [*FAN[:1], "time.steps=11", "sampler.n=1000000000000"],
+         [kv("sampler.n", "1000000000000"), "too large", " TB on disk"], forbid=["0.0 GB"]),
+    Case("model-ishigami-with-the-fans-series", ["experiment=fan", "model=ishigami"],
+         ["output.series", "'loss_gap' is unknown", "allowed: none"]),
+    Case("discover-condition-number-inside-and",
+         ["experiment=discover", 'discover.condition="t_peak > 0 and 1"'],
+         ["discover.condition", "'1' inside and/or/not", "not a condition"]),
+    Case("discover-condition-nan-able-variable-inside-not",
+         ["experiment=discover", 'discover.condition="not t_peak"'],
+         ["discover.condition", "'t_peak' inside and/or/not"]),
+    Case("discover-condition-3000-terms", ["experiment=discover",
+                                           f'discover.condition="{DEEP} > 0"'],
+         ["discover.condition", "nested too deeply"], forbid=["recursion"]),
+    Case("discover-twenty-scenarios", ["experiment=discover", "sampler.n=20"],
+         [kv("sampler.n", "20"), "too few scenarios"], forbid=["max()"]),
+
+    Case("lever-under-a-policy-that-does-not-pull-it",
+         [*FAN, "~priors.export_control_strength",
+          "+priors.export_control_strength={dist: uniform, low: 0, high: 0.3}"],
+         ["priors.export_control_strength", "policy=none", "does not pull it"]),
+    Case("lever-given-whole-under-policy-none",
+         [*FAN, "priors.export_control_strength={dist: uniform, low: 0.2, high: 0.8}"],
+         ["priors.export_control_strength", "policy=none", "does not pull it"],
+         forbid=["no such key"]),
+    Case("prior-given-whole-with-a-typo", [*FAN, "priors.g_invv={dist: fixed, value: 3}"],
+         ["priors.g_invv", "no such key"]),
 
     # --- run directories
+    Case("run-dir-holds-the-users-files", FAN,
+         ["hydra.run.dir", "files meek did not write", "fan.nc", "run.log"],
+         setup=_users_files, after=_users_files_intact, kept=("fan.nc", "run.log")),
+    Case("run-dir-holds-the-users-log-and-input-is-bad", [*FAN, "sampler.n=0"],
+         [kv("sampler.n", "0")], setup=_users_log, after=_users_log_intact, kept=("run.log",)),
+    Case("run-dir-holds-the-users-log", FAN, ["hydra.run.dir", "files meek did not write",
+                                               "run.log"],
+         setup=_users_log, after=_users_log_intact, kept=("run.log",)),
+    Case("resume-with-nothing-to-resume", [*FAN, "resume=true"],
+         ["resume=true", "hydra.run.dir", "no interrupted run"]),
+    Case("resume-in-the-users-directory", [*FAN, "resume=true"],
+         ["hydra.run.dir", "files meek did not write"], setup=_users_log,
+         after=_users_log_intact, kept=("run.log",)),
     Case("run-dir-is-a-file", FAN, ["hydra.run.dir", "a_file", "cannot be written"],
          run_dir="{case}/a_file", setup=_blocker, after=_blocker_intact),
     Case("run-dir-below-a-file", FAN, ["hydra.run.dir", "a_file/run", "cannot be written"],
@@ -637,19 +747,52 @@ def _prepare(case: Case, base: Path, servers: _Servers) -> tuple[list[str], Path
     return args, run_dir, case_dir, sweep_dir
 
 
+#: ``python run.py`` unchanged, the start and the end of its attempt to connect to the cluster
+#: stamped on stdout (the system's monotonic clock): a case's max_seconds is the time between
+CONNECT_CLOCK = """
+import runpy, sys, time
+import engine.clusters.address as address
+RUN = sys.argv[1]
+sys.argv = sys.argv[1:]
+_connect = address._connect
+def stamped(*args, **kwargs):
+    print("@@connect", time.monotonic(), flush=True)
+    try:
+        return _connect(*args, **kwargs)
+    finally:
+        print("@@connected", time.monotonic(), flush=True)
+address._connect = stamped
+runpy.run_path(RUN, run_name="__main__")
+"""
+
+
 def _run_process(case: Case, base: Path, servers: _Servers) -> Outcome:
     """One case as a real ``python run.py`` process."""
+    import subprocess
+    import sys
+
     args, run_dir, case_dir, sweep_dir = _prepare(case, base, servers)
     started = time.monotonic()
+    out = ""
     try:
-        res = run_cli(args, run_dir, timeout=case.timeout)
+        if case.max_seconds is not None and "cluster=address" in case.args:
+            env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+            res = subprocess.run([sys.executable, "-c", CONNECT_CLOCK, str(ROOT / "run.py"),
+                                  *args, f"hydra.run.dir={run_dir}"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=case.timeout)
+        else:
+            res = run_cli(args, run_dir, timeout=case.timeout)
         code: int | str = res.returncode
-        err = res.stderr
+        err, out = res.stderr, res.stdout
     except Exception as exc:  # subprocess.TimeoutExpired: the child was killed
         code = f"no exit within {case.timeout:g} s (killed)"
         raw = getattr(exc, "stderr", None) or b""
         err = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
-    return Outcome(code, err, time.monotonic() - started, case_dir, run_dir, sweep_dir)
+    ended = time.monotonic()
+    stamps = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()
+              if line.startswith("@@connect")}
+    seconds = stamps.get("@@connected", ended) - stamps.get("@@connect", started)
+    return Outcome(code, err, seconds, case_dir, run_dir, sweep_dir)
 
 
 MARK = "@@case "
@@ -817,7 +960,8 @@ def test_bad_input(case, outcomes):
     assert not missing, f"{line!r} lacks {missing}"
     present = [f for f in case.forbid if f in line]
     assert not present, f"{line!r} contains {present}"
-    assert not _files(out.run_dir), f"left in {out.run_dir}: {_files(out.run_dir)}"
+    left_run = [f for f in _files(out.run_dir) if f not in case.kept]
+    assert not left_run, f"left in {out.run_dir}: {left_run}"
     assert not _files(out.sweep_dir), f"left in {out.sweep_dir}: {_files(out.sweep_dir)}"
     if case.max_seconds is not None:
         assert out.seconds <= case.max_seconds, f"refused only after {out.seconds:.1f} s"

@@ -68,6 +68,10 @@ def leaderboard(path: Path, price_column: str, band: tuple[float, float],
     except empirical.DataError as err:
         raise CalibrationError(str(err)) from None
     table = empirical.monthly_gap(board, price_column, band).dropna(subset=["gap"])
+    if table.empty:
+        raise CalibrationError(f"calibrate.band={[float(b) for b in band]!r}: no scored model in "
+                               f"{str(path)!r} is priced in this band ({price_column}); widen "
+                               "the band")
     months = [str(m) for m in table.index]
     if window is not None:
         try:

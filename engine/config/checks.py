@@ -31,6 +31,15 @@ def within(path: str, value: float, lo: float, hi: float, *, open_ends: bool = F
                           f"{')' if open_ends else ']'}")
 
 
+def distinct(path: str, values: Any) -> None:
+    """Each entry of a list named once (a repeated name would label two rows the same)."""
+    seen: set[Any] = set()
+    for v in values:
+        if v in seen:
+            fail(path, list(values), f"{v!r} is named twice; name each once")
+        seen.add(v)
+
+
 def choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         fail(path, value, f"unknown; allowed: {', '.join(allowed)}")

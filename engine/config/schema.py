@@ -108,6 +108,9 @@ class InferenceConfig:
 class PolicyConfig:
     name: str = "none"
     description: str = ""
+    #: the priors this policy sets (its levers); any other lever stays off (see
+    #: engine/config/settings.py LEVERS), so that the results' ``policy`` label is true
+    levers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -152,6 +155,8 @@ class OutcomesConfig:
             fail("outcomes.horizons", list(self.horizons), "must name at least one year")
         for h in self.horizons:
             positive("outcomes.horizons", h)
+        if len(set(self.horizons)) != len(self.horizons):
+            fail("outcomes.horizons", list(self.horizons), "a year is named twice; name each once")
         at_least("outcomes.steps", self.steps, 1)
         within("outcomes.false_alarm", self.false_alarm, 0, 1, open_ends=True)
         within("outcomes.miss", self.miss, 0, 1, open_ends=True)

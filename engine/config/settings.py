@@ -102,6 +102,13 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator,
     if missing:
         raise ConfigError(f"priors.{missing[0]}: missing (the model has no default for it)")
     specs = {k: v for k, v in specs.items() if v is not None}  # priors.NAME: null drops it
+    derived = {d.name for d in simulator.derivations(list(specs))} if drivers else set()
+    for name in simulator.parameters:  # removed (~priors.NAME): the default, with its source
+        if (name not in specs and name not in derived and name in simulator.defaults
+                and name not in ("A", "alpha", "L0")):
+            specs[name] = {"dist": "fixed", "value": float(simulator.defaults[name]),
+                           "source": f"the model's default (the authors' value); priors.{name} "
+                                     "was removed from the configuration"}
     order = ["scaling_law", *simulator.parameters, *drivers]  # the model's order
     specs = {k: specs[k] for k in sorted(specs, key=lambda k: order.index(k))}
     try:
@@ -116,11 +123,39 @@ def make_priors(specs: Mapping[str, Any], simulator: Simulator,
     return priors
 
 
+#: Policy levers and the value that leaves each off (no export controls, no diffusion lag):
+#: a lever may move only under a policy that names it in ``policy.levers``.
+LEVERS = {"export_control_strength": 0.0, "diffusion_lag_years": 0.0}
+
+
+def check_levers(policy: Any, priors: PriorSet) -> None:
+    """A lever set to anything but off under a policy that does not pull it would run one policy
+    and label the results with another: refused, naming the lever and the policy."""
+    pulled = set(policy.levers)
+    for name, off in LEVERS.items():
+        if name not in priors.specs() or name in pulled:
+            continue
+        prior = priors[name]
+        lo, hi = prior.support()[name]
+        if not (prior.fixed and lo == hi == off):
+            raise ConfigError(f"priors.{name}={prior.describe()}: a policy lever, but "
+                              f"policy={policy.name} does not pull it (its results would say "
+                              f"policy: {policy.name}); choose a policy that does (e.g. "
+                              f"policy={'export_controls' if name.startswith('export') else 'diffusion_lag'}) "
+                              f"or leave it at {off:g}")
+
+
 def check_names(path: str, names: Any, allowed: Mapping[str, Any]) -> None:
-    """Every name in ``names`` is a key of ``allowed``, or one line naming the key and the list."""
+    """Every name in ``names`` is a key of ``allowed``, named once, or one line naming the key
+    and the list (a name given twice would give two rows one name downstream)."""
+    seen: set[str] = set()
     for name in names:
         if name not in allowed:
-            fail(path, list(names), f"{name!r} is unknown; allowed: {', '.join(allowed)}")
+            listed = ", ".join(allowed) or "none (this model has none; give an empty list [])"
+            fail(path, list(names), f"{name!r} is unknown; allowed: {listed}")
+        if name in seen:
+            fail(path, list(names), f"{name!r} is named twice; name each once")
+        seen.add(name)
 
 
 def build(cfg: RunConfig, plain: Mapping[str, Any]) -> Settings:
@@ -136,6 +171,7 @@ def build(cfg: RunConfig, plain: Mapping[str, Any]) -> Settings:
     cfg.check()
     simulator = make_simulator(cfg)
     priors = make_priors(cfg.priors, simulator, list(cfg.correlations))
+    check_levers(cfg.policy, priors)
     check_names("output.series", cfg.output.series, simulator.series())
     try:
         design = make_design(cfg.sampler.kind, int(cfg.sampler.n), priors.columns,

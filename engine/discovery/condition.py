@@ -32,11 +32,33 @@ def names(expression: str, key: str = "discover.condition") -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FUNCTIONS}
 
 
+#: the deepest nesting a condition may have (a chain of 3,000 ``+`` is 3,000 levels deep;
+#: Python's own parser stops near 1,000, and the evaluation recurses once per level)
+MAX_DEPTH = 100
+
+
+def _shown(expression: str) -> str:
+    text = str(expression)
+    return repr(text) if len(text) <= 120 else repr(text[:100] + "...") + f" ({len(text):,} characters)"
+
+
 def _parse(expression: str, key: str) -> ast.Expression:
     try:
-        return ast.parse(str(expression), mode="eval")
+        tree = ast.parse(str(expression), mode="eval")
     except SyntaxError as err:
-        raise ConditionError(f"{key}={expression!r}: does not parse ({err.msg})") from None
+        raise ConditionError(f"{key}={_shown(expression)}: does not parse ({err.msg})") from None
+    except (RecursionError, MemoryError):
+        raise ConditionError(f"{key}={_shown(expression)}: nested too deeply to read; at most "
+                             f"{MAX_DEPTH} levels (join many terms with 'and'/'or')") from None
+    depth, stack = 0, [(tree, 1)]
+    while stack:  # iteratively: the tree may be deeper than Python's recursion
+        node, level = stack.pop()
+        depth = max(depth, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    if depth > MAX_DEPTH:
+        raise ConditionError(f"{key}={_shown(expression)}: nested {depth} levels deep; at most "
+                             f"{MAX_DEPTH} (join many terms with 'and'/'or')")
+    return tree
 
 
 def evaluate(expression: str, variables: Mapping[str, np.ndarray],
@@ -51,6 +73,16 @@ def evaluate(expression: str, variables: Mapping[str, np.ndarray],
     """
     tree = _parse(expression, key)
 
+    def truth(node: ast.AST) -> np.ndarray:
+        """An operand of and/or/not: a condition, never a number cast to true or false (NaN
+        would count as true)."""
+        value = ev(node)
+        if value.dtype != bool:
+            raise ConditionError(f"{key}={_shown(expression)}: {ast.unparse(node)!r} inside "
+                                 "and/or/not is a number, not a condition (compare it, e.g. "
+                                 f"'{ast.unparse(node)} > 0')")
+        return value
+
     def ev(node: ast.AST) -> np.ndarray:
         if isinstance(node, ast.Expression):
             return ev(node.body)
@@ -59,7 +91,7 @@ def evaluate(expression: str, variables: Mapping[str, np.ndarray],
             return np.asarray(float(node.value))
         if isinstance(node, ast.Name):
             if node.id not in variables:
-                raise ConditionError(f"{key}={expression!r}: {node.id!r} is not a variable of "
+                raise ConditionError(f"{key}={_shown(expression)}: {node.id!r} is not a variable of "
                                      f"the scenarios; known: {', '.join(sorted(variables))}")
             return np.asarray(variables[node.id], dtype=float)
         if isinstance(node, ast.Compare):
@@ -75,14 +107,14 @@ def evaluate(expression: str, variables: Mapping[str, np.ndarray],
             else:
                 return out
         if isinstance(node, ast.BoolOp):
-            values = [ev(v).astype(bool) for v in node.values]
+            values = [truth(v) for v in node.values]
             fn = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
             out = values[0]
             for v in values[1:]:
                 out = fn(out, v)
             return out
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return ~ev(node.operand).astype(bool)
+            return ~truth(node.operand)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -ev(node.operand)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -92,12 +124,12 @@ def evaluate(expression: str, variables: Mapping[str, np.ndarray],
                 and node.func.id in FUNCTIONS and len(node.args) == 1 and not node.keywords:
             with np.errstate(all="ignore"):
                 return FUNCTIONS[node.func.id](ev(node.args[0]))
-        raise ConditionError(f"{key}={expression!r}: {ast.unparse(node)!r} is not allowed "
+        raise ConditionError(f"{key}={_shown(expression)}: {ast.unparse(node)!r} is not allowed "
                              "(use variables, numbers, comparisons, and/or/not, + - * / ** and "
                              f"{', '.join(FUNCTIONS)})")
 
     result = ev(tree)
     if result.dtype != bool:
-        raise ConditionError(f"{key}={expression!r}: is a number, not a condition (compare it: "
+        raise ConditionError(f"{key}={_shown(expression)}: is a number, not a condition (compare it: "
                              "e.g. '> 0.05')")
     return result

@@ -39,6 +39,10 @@ FIT_WORDS = {
 ALL_OF_FIT, NONE_OF_FIT = 0.95, 0.05
 
 
+#: the fewest cases and scenarios a box is searched on (fewer: no box)
+MIN_CASES, MIN_SCENARIOS = 10, 50
+
+
 def inputs(ds: xr.Dataset) -> list[str]:
     """The uncertain inputs of a scenarios Dataset: each uncertain factor's varying parameters
     (the scaling law by its exponent alpha)."""
@@ -78,7 +82,7 @@ def run(ds: xr.Dataset, expression: str, *, peel_alpha: float, paste_alpha: floa
     found: list[prim.Result] = []
     found_on: list[np.ndarray] = []  # the scenarios each box was found on (outside earlier ones)
     for _ in range(boxes):
-        if y[remaining].sum() < 10 or remaining.sum() < 50:
+        if y[remaining].sum() < MIN_CASES or remaining.sum() < MIN_SCENARIOS:
             break
         res = prim.find_box(x[remaining], y[remaining], peel_alpha=peel_alpha,
                             paste_alpha=paste_alpha, mass_min=mass_min,
@@ -86,6 +90,11 @@ def run(ds: xr.Dataset, expression: str, *, peel_alpha: float, paste_alpha: floa
         found.append(res)
         found_on.append(remaining.copy())
         remaining &= ~res.box.inside(x)
+    if not found:
+        raise cond.ConditionError(
+            f"discover.condition={expression!r}: holds in {int(y.sum()):,} of {len(y):,} "
+            f"scenarios; PRIM needs at least {MIN_SCENARIOS} scenarios with at least "
+            f"{MIN_CASES} where the condition holds (raise sampler.n)")
     rules, accuracy = trees.cart_rules(x, y, names, tree_depth, seed)
     scores = trees.feature_scores(x, y, seed)
     return _dataset(ds, names, x, y, found, rules, accuracy, scores, expression, significance,

@@ -333,9 +333,12 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
                         horizon=horizon, thr=thr, log_thr=log_thr, log_flop=log_flop, sn=sn,
                         steps=steps, isteps=isteps, iterations=int(options.benchmark_iterations),
                         form=_INFERENCE_FORMS[options.inference], stamp=STAMP[0])
+    _check_bounds(par, par_rows, n, nt, horizons.shape[0], out, out_rows, ser, slots, hmap,
+                  hlo, hsc, hlog, hist, hcol)
     bfl, brow, bout = _bench_rows(len(horizons))
     bslot = np.array([order.index(f"benchmark_gap_{b}") if f"benchmark_gap_{b}" in order else -1
                       for b in benchmarks.NAMES], dtype=np.int64)
+    _check_bench_bounds(par, out, ser, horizons.shape[0], brow, bout, bslot)
     _block(par, par_rows, reason == 0, t_arr, grid, horizons, settings, out, out_rows, ser,
            slots, hmap, hlo, hsc, hlog, hist, hcol, bfl, brow, bout, bslot)
 
@@ -346,6 +349,47 @@ def evaluate(p: Params, t: Array, options: Options = Options(), *, series: Seque
         if name in series:
             result[name] = ser[k]
     return result
+
+
+def _check_bounds(par: np.ndarray, par_rows: np.ndarray, n: int, nt: int, nh: int,
+                  out: np.ndarray, out_rows: np.ndarray, ser: np.ndarray, slots: np.ndarray,
+                  hmap: np.ndarray, hlo: np.ndarray, hsc: np.ndarray, hlog: np.ndarray,
+                  hist: np.ndarray, hcol: np.ndarray) -> None:
+    """Every index the compiled loop writes through lies inside the array it writes to.
+
+    The compiled loop does no bounds checking (numba's default): a row table that disagreed with
+    its array (a series named twice, a family's horizons beyond the output's width) would write
+    outside the buffer and corrupt the heap. The widths come from the registry
+    (:func:`registry.output_width`, the series' slots); a mismatch is a bug, raised here as a
+    RuntimeError (not an assert, which ``python -O`` removes) before anything is written.
+    """
+    def bad(what: str) -> None:
+        raise RuntimeError(f"kernel layout: {what}; refusing to run the compiled loop")
+
+    rows = [int(par_rows[0][f]) for f in par_rows.dtype.names]
+    if par.ndim != 2 or par.shape[1] != n or not all(0 <= r < par.shape[0] for r in rows):
+        bad(f"parameter rows {rows} outside the input {par.shape}")
+    if out.shape[0] > 0:
+        width = registry.output_width(nh)
+        if out.shape != (width, n):
+            bad(f"output {out.shape}, the registry's width is ({width}, {n})")
+        fam = {fam.prefix for fam in registry.FAMILIES}
+        for name in out_rows.dtype.names:
+            first, span = int(out_rows[0][name]), (nh if name in fam else 1)
+            if first < 0 or first + span > width:
+                bad(f"outcome {name!r} rows {first}..{first + span - 1} beyond {width}")
+    used = [int(slots[0][f]) for f in slots.dtype.names if int(slots[0][f]) >= 0]
+    if sorted(used) != list(range(ser.shape[0])):
+        bad(f"series slots {used} do not fill the series array's {ser.shape[0]} rows once each")
+    if ser.shape[0] > 0 and (ser.shape[2] != nt or ser.shape[1] not in (1, n)):
+        bad(f"series array {ser.shape} for {n} scenarios of {nt} steps")
+    h = hist.shape[0]
+    if hmap.shape != (ser.shape[0],) or ((hmap < -1) | (hmap >= h)).any() or \
+            len(set(hmap[hmap >= 0].tolist())) != int((hmap >= 0).sum()):
+        bad(f"histogram map {hmap.tolist()} for {h} histograms")
+    if h > 0 and (hcol.shape[:3] != (h, n, nt) or hlo.shape != (h, nt) or
+                  hsc.shape != (h, nt) or hlog.shape != (h,)):
+        bad(f"histogram scratch {hcol.shape} for ({h}, {n}, {nt})")
 
 
 @functools.cache
@@ -362,6 +406,22 @@ def _out_rows(n_horizons: int) -> np.ndarray:
 
 
 @functools.cache
+def _check_bench_bounds(par: np.ndarray, out: np.ndarray, ser: np.ndarray, nh: int,
+                        brow: np.ndarray, bout: np.ndarray, bslot: np.ndarray) -> None:
+    """The capability layer's index tables lie inside the arrays the compiled loop writes (as
+    :func:`_check_bounds` for the others)."""
+    if brow.size and (brow.min() < 0 or brow.max() >= par.shape[0]):
+        raise RuntimeError(f"kernel layout: benchmark parameter rows {brow.tolist()} outside "
+                           f"the input {par.shape}; refusing to run the compiled loop")
+    if out.shape[0] > 0 and bout.size and (bout.min() < 0 or bout[:, :2].max() >= out.shape[0]
+                                           or bout[:, 2].max() + nh > out.shape[0]):
+        raise RuntimeError(f"kernel layout: benchmark output rows {bout.tolist()} beyond "
+                           f"{out.shape[0]}; refusing to run the compiled loop")
+    if bslot.size and bslot.max() >= ser.shape[0]:
+        raise RuntimeError(f"kernel layout: benchmark series slots {bslot.tolist()} beyond "
+                           f"{ser.shape[0]} rows; refusing to run the compiled loop")
+
+
 def _bench_rows(n_horizons: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per benchmark of the capability layer: its floor, the input rows of (ceiling, midpoint,
     slope) and the output rows of (t_peak_benchmark_<b>, peak_benchmark_gap_<b>, the first

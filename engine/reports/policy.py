@@ -37,11 +37,19 @@ def section(summary: xr.Dataset, start_year: float | None, threshold_flop: float
                      "actor becomes small.")
         rows.append(["regulatory window", _range(window)])
     cap = _q(summary, "t_threshold_capability")
-    if cap is not None:
+    if cap is not None and cap[2] < 0:  # above the frontier's own compute in 95% or more
+        words.append(f"**Compute thresholds.** A threshold of {threshold_flop:.0e} FLOP lies "
+                     "above the frontier's own training compute at the start in at least 95% of "
+                     "scenarios: a model just under it already has more than the frontier's "
+                     "starting capability, so the threshold separates nothing.")
+        rows.append([f"sub-threshold ({threshold_flop:.0e} FLOP) model reaches today's "
+                     "frontier", "already at the start (the threshold is above the frontier)"])
+    elif cap is not None:
         words.append(f"**Compute thresholds.** A model trained just under {threshold_flop:.0e} "
-                     f"FLOP reaches the frontier's starting capability after {_range(cap)}; "
-                     "from then on the threshold no longer separates frontier-level capability "
-                     "from unregulated models.")
+                     f"FLOP reaches the frontier's starting capability after {_range(cap)}"
+                     + (" (negative: it already had at the start)" if cap[0] < 0 else "")
+                     + "; from then on the threshold no longer separates frontier-level "
+                     "capability from unregulated models.")
         rows.append([f"sub-threshold ({threshold_flop:.0e} FLOP) model reaches today's "
                      "frontier", _range(cap)])
     cross = _q(summary, "t_meek_crosses_threshold")
