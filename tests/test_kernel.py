@@ -300,3 +300,19 @@ def test_two_threads_give_the_same_bits() -> None:
     for th in threads:
         th.join()
     assert got == alone
+
+
+def test_the_kernel_refuses_benchmark_rows_beyond_its_arrays():
+    """The capability layer's index tables are checked like the others before the compiled loop
+    (which does no bounds checking) writes through them."""
+    from engine.model import kernel
+
+    par, out, ser = np.zeros((30, 4)), np.zeros((20, 4)), np.zeros((1, 4, 11))
+    brow = np.array([[0, 1, 2]], dtype=np.int64)
+    ok_out = np.array([[3, 4, 5]], dtype=np.int64)
+    kernel._check_bench_bounds(par, out, ser, 2, brow, ok_out, np.array([0]))  # inside: passes
+    for bad in (dict(brow=np.array([[0, 1, 30]])), dict(bout=np.array([[3, 20, 5]])),
+                dict(bout=np.array([[3, 4, 19]])), dict(bslot=np.array([1]))):
+        args = dict(brow=brow, bout=ok_out, bslot=np.array([0])) | bad
+        with pytest.raises(RuntimeError, match="kernel layout"):
+            kernel._check_bench_bounds(par, out, ser, 2, **args)

@@ -405,7 +405,6 @@ def _out_rows(n_horizons: int) -> np.ndarray:
     return layout(tuple(rows), rows)
 
 
-@functools.cache
 def _check_bench_bounds(par: np.ndarray, out: np.ndarray, ser: np.ndarray, nh: int,
                         brow: np.ndarray, bout: np.ndarray, bslot: np.ndarray) -> None:
     """The capability layer's index tables lie inside the arrays the compiled loop writes (as
@@ -422,6 +421,7 @@ def _check_bench_bounds(par: np.ndarray, out: np.ndarray, ser: np.ndarray, nh: i
                            f"{ser.shape[0]} rows; refusing to run the compiled loop")
 
 
+@functools.cache
 def _bench_rows(n_horizons: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per benchmark of the capability layer: its floor, the input rows of (ceiling, midpoint,
     slope) and the output rows of (t_peak_benchmark_<b>, peak_benchmark_gap_<b>, the first
