@@ -163,6 +163,10 @@ def leaderboard(path: str | Path, price_column: str, band: tuple[float, float],
             monthly = (best.reindex(months).cummax().ffill() if len(best)
                        else pd.Series(np.nan, months))
             level[i, side] = monthly.to_numpy(dtype=float)
+    if not np.any(np.isfinite(level[:, 1])):
+        raise CalibrationError(f"{key}.band={[float(b) for b in (lo, hi)]!r}: no scored model in "
+                               f"{str(path)!r} is priced in this band ({price_column}); widen "
+                               "the band")
     keep = np.ones(len(months), dtype=bool)
     if window is not None:
         try:
