@@ -198,7 +198,8 @@ def settle(driver: Any, contains: str, timeout: float = 240.0) -> tuple[str, int
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         s = status(driver)
-        drawn = unquote(find(driver, "#explore-status").get_attribute("data-drawn-query") or "")
+        drawn = unquote(retried(lambda: find(driver, "#explore-status").get_attribute(
+            "data-drawn-query")) or "")  # Panel may redraw the element between find and read
         if s is not None and s[0] == "ready" and s[1] == s[2] and contains in drawn:
             driver.execute_async_script(PAINTED)
             return s
