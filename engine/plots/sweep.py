@@ -12,11 +12,17 @@ from matplotlib.figure import Figure
 from engine.plots.base import figure, time_axis
 
 
+def _one_job(ds: xr.Dataset, job: Any) -> xr.Dataset:
+    """One job's part of sweep.nc (``job.selector``: a position on ``job`` or swept values)."""
+    if not job.selector:
+        return ds
+    return ds.isel(job.selector) if "job" in job.selector else ds.sel(job.selector)
+
+
 def small_multiples(ds: xr.Dataset, jobs: Any, series: Any) -> Figure:
     """One row per series, one column per job (command-line order, the baseline first):
     median, 50% and 90% bands, shared axes within a row so the jobs compare at a glance."""
     from engine.reports.labels import short
-    from engine.reports.sweep import select
 
     rows, cols = len(series), len(jobs)
     fig, grid = figure(rows, cols, figsize=(10.0, 2.3 * rows + 0.8), sharex=True,
@@ -26,7 +32,7 @@ def small_multiples(ds: xr.Dataset, jobs: Any, series: Any) -> Figure:
     for r, name in enumerate(series):
         for c, job in enumerate(jobs):
             ax = grid[r, c]
-            q = select(ds, job)[f"fan_{name}"]
+            q = _one_job(ds, job)[f"fan_{name}"]
             band = {p: q.isel(quantile=qs.index(p)).values for p in (0.05, 0.25, 0.5, 0.75, 0.95)
                     if p in qs}
             if 0.05 in band:
