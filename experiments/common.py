@@ -213,8 +213,10 @@ def caveats(summary: xr.Dataset) -> list[str]:
         if float(s["undefined_share"]) > 0:
             comment = lookup(name).meaning
             why = f" ({comment.split('NaN: ', 1)[1]})" if "NaN: " in comment else ""
+            share = float(s["undefined_share"])
             out.append(f"The {label(name)} (`{name}`) is undefined in "
-                       f"{float(s['undefined_share']):.1%} of scenarios{why}.")
+                       f"{'fewer than 0.1%' if share < 0.0005 else f'{share:.1%}'} of "
+                       f"scenarios{why}.")
     from engine.model.benchmarks import BENCHMARKS
     for name in summary["outcome"].values:  # the capability layer: peaks already past
         bench = BENCHMARKS.get(str(name).removeprefix("t_peak_benchmark_"))

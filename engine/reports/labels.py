@@ -95,6 +95,11 @@ def _from_registry(name: str) -> Label | None:
         "duration" if out.units == registry.YEARS else "")
     if name in ("peak_benchmark_gap", "benchmark_gap", "inference_benchmark_gap"):
         unit = "MMLU points"
+    elif out.units == "percent":  # the capability layer's benchmarks (MMLU-Pro, GPQA Diamond)
+        from engine.model.benchmarks import BENCHMARKS
+
+        bench = next((b for b in BENCHMARKS.values() if b.name in name), None)
+        unit = f"{bench.long_name} points" if bench is not None else "points"
     if name in ("tokens_to_distinguish", "tokens_at_peak"):
         unit = "tokens"
     return Label(name, words, unit, str(out.attrs.get("comment", "")), kind)
