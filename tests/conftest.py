@@ -21,9 +21,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: In-process end-to-end runs that take seconds each (measured with --durations on this 2-core
+#: machine): slow too, so that the fast loop keeps to the unit and property tests. The full loop
+#: (the README's command, CI) runs them.
+HEAVY = (
+    "tests/test_calibration.py::test_posterior_intervals_cover_the_truth_as_often_as_they_claim",
+    "tests/test_calibration.py::test_same_seed_same_posterior_whatever_the_chunking",
+    "tests/test_calibration.py::test_the_cli_refuses_a_bad_calibration_with_one_line_and_no_files",
+    "tests/test_calibration.py::test_more_months_tighten_the_posterior",
+    "tests/test_engine.py::test_checkpointed_folds_resume_with_the_same_bits",
+    "tests/test_engine.py::test_resume_finishes_with_the_same_bits_and_verifies_chunks",
+    "tests/test_ecosystem.py::test_files_pass_cf_1_8",
+    "tests/test_experiments.py::test_the_real_kernel_cache_is_found_after_a_run",
+    "tests/test_experiments.py::test_every_run_ends_naming_its_directory_and_report",
+    "tests/test_reliability.py::test_a_sweep_keeps_a_key_swept_with_one_value_and_refuses_mixtures",
+    "tests/test_reliability.py::test_a_discovery_of_another_runs_scenarios_is_labelled_from_them",
+    "tests/test_reliability.py::test_a_threshold_above_the_frontier_is_reported_as_separating",
+    "tests/test_reader.py::test_a_fan_keeps_its_series_only_below_keep_series_mb",
+    "tests/test_explore.py::test_a_calibration_below_outputs_gives_the_fan_experiments",
+    "tests/test_api.py::test_an_experiment_override_is_the_experiment",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "cli" in getattr(item, "fixturenames", ()):
+        if "cli" in getattr(item, "fixturenames", ()) or item.nodeid.startswith(HEAVY):
             item.add_marker(pytest.mark.slow)
 
 
