@@ -27,6 +27,22 @@ DONE = ".meek_complete"
 STAGING = ".staging"
 
 
+def take_lock(path: Path) -> tuple[int | None, str]:
+    """An exclusive lock on ``path`` (created if missing), held until its descriptor is closed or
+    the process ends: (descriptor, "") with this process's pid written in it, or (None, the pid
+    the holder wrote) when another process holds it."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = os.read(fd, 64).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        return None, owner
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd, ""
+
+
 class RunDirError(ValueError):
     """A run directory that this run may not use; the message says why and what to do."""
 
@@ -111,16 +127,10 @@ class RunDir:
                               f"({'it does not exist' if not self.path.exists() else 'no store was being written there'}); "
                               "run without resume=true")
         self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            os.close(fd)
+        fd, owner = take_lock(self.path / LOCK)
+        if fd is None:
             raise RunDirError(f"hydra.run.dir={str(self.path)!r} is in use by another meek run "
-                              f"(pid {owner}); choose another directory") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+                              f"(pid {owner}); choose another directory")
         self._fd = fd
         if self.staging.exists() and not resume:
             if resumable(self.path):

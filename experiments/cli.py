@@ -17,7 +17,6 @@ one line naming its directory and its report. Only Hydra's public API is used (`
 from __future__ import annotations
 
 import argparse
-import fcntl
 import itertools
 import os
 import signal
@@ -34,7 +33,7 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from engine.config import ConfigError
 from engine.resources import conf_dir, tune_malloc
-from engine.runs import RECORD, RunDir, RunDirError, finished, foreign
+from engine.runs import RECORD, RunDir, RunDirError, finished, foreign, take_lock
 from experiments import config as configuration
 from experiments.job import Interrupted, abandon, claim, execute, results_line
 
@@ -172,16 +171,10 @@ class Checks(Callback):
                               f"write ({', '.join(other[:5])}); choose a new or empty directory")
         writable("hydra.sweep.dir", sweep_dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(sweep_dir / SWEEP_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            os.close(fd)
+        fd, owner = take_lock(sweep_dir / SWEEP_LOCK)
+        if fd is None:
             raise ConfigError(f"hydra.sweep.dir={str(sweep_dir)!r}: in use by another meek "
-                              f"sweep (pid {owner}); choose another directory") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+                              f"sweep (pid {owner}); choose another directory")
         STATE.sweep_lock = fd  # held until this process ends
         STATE.resume_sweep = resume
         with read_write(config.hydra), open_dict(config.hydra):

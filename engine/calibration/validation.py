@@ -58,17 +58,31 @@ def coverage(model: Model, obs: Observations, replicates: int, particles: int, *
              mcmc_steps: int = 4) -> Coverage:
     """How many of ``replicates`` synthetic datasets' posterior ``level`` intervals hold the
     parameter point each was drawn from, per parameter."""
+    def draw(s: int) -> tuple[np.ndarray, Observations]:
+        truth, gap = synthetic(model, s)
+        return truth, Observations(obs.months, obs.years, gap, obs.band, "synthetic")
+    return _coverage(model, draw, replicates, particles, names, level, seed, mcmc_steps)
+
+
+def _coverage(model: Any, draw: Any, replicates: int, particles: int, names: Sequence[str],
+              level: float, seed: int, mcmc_steps: int) -> Coverage:
+    """The replicates of :func:`coverage` and :func:`coverage_levels`: ``draw(seed)`` gives a
+    true unit point and the data drawn from it, which replace ``model.obs`` while the posterior
+    is computed (restored after)."""
+    obs = model.obs
     hits = {name: 0 for name in names}
-    for rep in range(replicates):
-        truth, gap = synthetic(model, seed + rep)
-        model.obs = Observations(obs.months, obs.years, gap, obs.band, "synthetic")
-        unit = make_design("mc", particles, model.priors.columns, rep).unit_rows(0, particles)
-        post = smc.temper(model.loglik, unit, seed=rep, ess_fraction=0.5, mcmc_steps=mcmc_steps)
-        true_values = model.priors.map(truth)
-        for name in names:
-            lo, hi = interval(post, model.priors, name, level)
-            hits[name] += int(lo <= true_values[name][0] <= hi)
-    model.obs = obs
+    try:
+        for rep in range(replicates):
+            truth, model.obs = draw(seed + rep)
+            unit = make_design("mc", particles, model.priors.columns, rep).unit_rows(0, particles)
+            post = smc.temper(model.loglik, unit, seed=rep, ess_fraction=0.5,
+                              mcmc_steps=mcmc_steps)
+            true_values = model.priors.map(truth)
+            for name in names:
+                lo, hi = interval(post, model.priors, name, level)
+                hits[name] += int(lo <= true_values[name][0] <= hi)
+    finally:
+        model.obs = obs
     return Coverage(hits, replicates)
 
 
@@ -91,17 +105,10 @@ def coverage_levels(model: Any, replicates: int, particles: int, *,
                     names: Sequence[str] = INFORMED_LEVELS, level: float = 0.9, seed: int = 1000,
                     mcmc_steps: int = 4) -> Coverage:
     """:func:`coverage` for the levels likelihood (a :class:`~.levels.LevelModel`)."""
-    obs = model.obs
-    hits = {name: 0 for name in names}
-    for rep in range(replicates):
-        truth, synthetic = synthetic_levels(model, seed + rep)
-        assert (synthetic.record == obs.record).all()
-        model.obs = synthetic
-        unit = make_design("mc", particles, model.priors.columns, rep).unit_rows(0, particles)
-        post = smc.temper(model.loglik, unit, seed=rep, ess_fraction=0.5, mcmc_steps=mcmc_steps)
-        true_values = model.priors.map(truth)
-        for name in names:
-            lo, hi = interval(post, model.priors, name, level)
-            hits[name] += int(lo <= true_values[name][0] <= hi)
-    model.obs = obs
-    return Coverage(hits, replicates)
+    records = model.obs.record
+
+    def draw(s: int) -> tuple[np.ndarray, Any]:
+        truth, synthetic = synthetic_levels(model, s)
+        assert (synthetic.record == records).all()
+        return truth, synthetic
+    return _coverage(model, draw, replicates, particles, names, level, seed, mcmc_steps)

@@ -27,6 +27,7 @@ from engine.model.compiled.paths import (
     _lead_rate,
     _meek,
     _meek_rate,
+    _piece,
 )
 
 _LN10 = math.log(10.0)
@@ -184,19 +185,9 @@ def _bench_peak(sc: Scenario, floor: float, c: float, mu: float, k: float
     have = False
     for j in range(5):
         if j < 4:
-            lo = -np.inf if j == 0 else (b0 if j == 1 else (b1 if j == 2 else b2))
-            hi = b0 if j == 0 else (b1 if j == 1 else (b2 if j == 2 else np.inf))
+            lo, hi, inside, t0 = _piece(j, b0, b1, b2)
             if not lo < hi:
                 continue
-            if math.isinf(lo):
-                inside = hi - 1.0
-            elif math.isinf(hi):
-                inside = lo + 1.0
-            else:
-                inside = 0.5 * (lo + hi)
-            t0 = lo if math.isfinite(lo) else (hi if math.isfinite(hi) else 0.0)
-            if not math.isfinite(inside):
-                inside = t0
             a = _meek_rate(inside, sc)
             r = _lead_rate(inside, sc)
             if have and a == g_a and r == g_r:

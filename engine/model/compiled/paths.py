@@ -27,6 +27,24 @@ from engine.model.compiled.elementary import (
 # zeros), so a scenario's result never depends on its block.
 
 @njit(**_INLINE)
+def _piece(k: int, b0: float, b1: float, b2: float) -> tuple[float, float, float, float]:
+    """Piece k (0..3) of the time axis cut at the breakpoints b0 <= b1 <= b2: (lo, hi, a time
+    inside it, its anchor t0: lo, or hi for the first piece, or 0 on a piece unbounded both ways)."""
+    lo = -math.inf if k == 0 else (b0 if k == 1 else (b1 if k == 2 else b2))
+    hi = b0 if k == 0 else (b1 if k == 1 else (b2 if k == 2 else math.inf))
+    if math.isinf(lo):
+        inside = hi - 1.0
+    elif math.isinf(hi):
+        inside = lo + 1.0
+    else:
+        inside = 0.5 * (lo + hi)
+    t0 = lo if math.isfinite(lo) else (hi if math.isfinite(hi) else 0.0)
+    if not math.isfinite(inside):
+        inside = t0
+    return lo, hi, inside, t0
+
+
+@njit(**_INLINE)
 def _meek_budget(t: float, sc: Scenario) -> float:
     """b(t) = t lg: ln of the meek budget's growth since 0 (Paths.meek_budget; a signed zero
     for a fixed budget, so adding it changes no bit of a nonzero sum)."""

@@ -20,6 +20,7 @@ from engine.model.compiled.paths import (
     _lead_rate,
     _meek,
     _meek_rate,
+    _piece,
     _years_behind,
 )
 from engine.model.compiled.searches import _newton
@@ -41,22 +42,7 @@ def _outcomes(i: int, out: np.ndarray, rows: np.void, sc: Scenario, st: Settings
     b0, b1, b2 = _breakpoints(sc)
     # seg[k]: lo, hi, t0, m0, d0, a, r, log1p(r/a), critical root (order 1), gap at the root
     for k in range(4):
-        lo = -inf if k == 0 else (b0 if k == 1 else (b1 if k == 2 else b2))
-        hi = b0 if k == 0 else (b1 if k == 1 else (b2 if k == 2 else inf))
-        if math.isinf(lo):
-            inside = hi - 1.0
-        elif math.isinf(hi):
-            inside = lo + 1.0
-        else:
-            inside = 0.5 * (lo + hi)
-        if math.isfinite(lo):
-            t0 = lo
-        elif math.isfinite(hi):
-            t0 = hi
-        else:
-            t0 = 0.0
-        if not math.isfinite(inside):
-            inside = t0
+        lo, hi, inside, t0 = _piece(k, b0, b1, b2)
         seg[k, 0] = lo
         seg[k, 1] = hi
         seg[k, 2] = t0
