@@ -40,6 +40,18 @@ HEAVY = (
     "tests/test_reader.py::test_a_fan_keeps_its_series_only_below_keep_series_mb",
     "tests/test_explore.py::test_a_calibration_below_outputs_gives_the_fan_experiments",
     "tests/test_api.py::test_an_experiment_override_is_the_experiment",
+    "tests/test_registry.py::test_kernel_rows_follow_the_registry",  # compiles new layouts
+    "tests/test_ecosystem.py::test_progress_reaches_run_log_without_a_terminal",  # 3 real runs
+    # one calibration on levels (5 s), shared by its three readers
+    "tests/test_calibration_levels.py::test_calibration_nc_names_and_dims",
+    "tests/test_calibration_levels.py::test_the_held_out_scores_are_those_of_the_stored_forecasts",
+    "tests/test_calibration_levels.py::test_a_levels_posterior_feeds_fans_with_the_model_columns",
+    # one real fan experiment (3 s), shared by its three readers
+    "tests/test_explore.py::test_key_numbers_are_the_fan_experiments",
+    "tests/test_explore.py::test_the_fan_and_its_netcdf_are_the_fan_experiments",
+    "tests/test_explore.py::test_caveats_state_the_share_of_peaks_already_past",
+    # the same damaged files through sobol.calibration (fan.calibration stays in the fast loop)
+    "tests/test_calibration.py::test_a_damaged_or_foreign_calibration_is_refused_in_one_line[sobol.",
 )
 
 

@@ -660,6 +660,18 @@ CATALOGUE: list[Case] = [
 IDS = [c.id for c in CATALOGUE]
 assert len(set(IDS)) == len(IDS), "duplicate case ids"
 
+#: The fast loop (``-m "not slow"``) runs every third in-process case, spread over the sections
+#: above; the full loop (the README's command, CI) runs every case, the real processes too.
+FAST_EVERY = 3
+
+
+def _param(index: int, case: Case) -> Any:
+    slow = case.process or index % FAST_EVERY != 0
+    return pytest.param(case, id=case.id, marks=[pytest.mark.slow] if slow else [])
+
+
+PARAMS = [_param(i, c) for i, c in enumerate(CATALOGUE)]
+
 
 # ----------------------------------------------------------------------------- servers
 
@@ -939,7 +951,7 @@ def test_catalogue_is_large_enough():
     assert any(c.sweep for c in CATALOGUE if c.process)
 
 
-@pytest.mark.parametrize("case", CATALOGUE, ids=IDS)
+@pytest.mark.parametrize("case", PARAMS)
 def test_bad_input(case, outcomes):
     try:
         out: Outcome = outcomes[case.id].result(timeout=max(case.timeout, 300.0))
