@@ -81,7 +81,8 @@ def evaluate_rows(job: Job, start: int, stop: int, series: Sequence[str],
     ``bins`` (from a :class:`~engine.reducers.Binnable` reducer, for a simulator that
     :meth:`~Simulator.can_bin`), its series are counted into ``bins.counts`` as they are
     computed."""
-    drawn = job.priors.map(job.design.unit_rows(start, stop))
+    unit = job.design.unit_rows(start, stop)
+    drawn = job.priors.map(unit, repeats=job.design.repeats)
     params = _parameters(job, drawn, stop - start)
     kw = {} if bins is None else {"bins": bins}
     out = job.simulator.evaluate(params, job.t, series=tuple(series), outcomes=outcomes, **kw)

@@ -170,3 +170,21 @@ def test_prior_set_columns_groups_and_mapping():
     assert out["scaling_fit"].tolist() == [1.0, 2.0]
     with pytest.raises(ValueError, match="columns"):
         ps.map(np.zeros((2, 2)))
+
+
+def test_mapping_distinct_values_only_gives_the_same_bits():
+    """A Saltelli design repeats each column's values within a block: mapping the distinct
+    values and spreading them back (``repeats=True``) equals mapping every row, bit for bit,
+    for every default prior (beta, lognormal, truncated, triangular, the joint scaling law)."""
+    from tests.conftest import settings as compose
+
+    s = compose(["experiment=sobol", "sampler.n=512"])
+    assert s.design.repeats
+    unit = s.design.unit_rows(0, s.design.rows)
+    assert len(np.unique(unit[:, 1])) <= 2 * s.design.n < unit.shape[0] // 8
+    plain, distinct = s.priors.map(unit), s.priors.map(unit, repeats=True)
+    assert list(plain) == list(distinct)
+    for name, values in plain.items():
+        np.testing.assert_array_equal(distinct[name], values, err_msg=name)
+    mc = make_design("mc", 1000, s.priors.columns, 1)
+    assert not mc.repeats

@@ -30,6 +30,8 @@ class Design(ABC):
     """
 
     kind: ClassVar[str] = ""
+    #: whether rows repeat values within a column (priors then map distinct values only)
+    repeats: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

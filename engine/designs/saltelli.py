@@ -64,6 +64,7 @@ class Saltelli(Design):
     """
 
     kind = "saltelli"
+    repeats = True  # every column of a block is one of its two base rows' values
 
     def __init__(self, n: int, d: int, seed: int, *, groups: Sequence[str] | None = None,
                  second_order: bool = True) -> None:

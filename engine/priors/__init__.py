@@ -167,8 +167,14 @@ class PriorSet:
     def outputs(self) -> list[str]:
         return [out for p in self for out in p.outputs]
 
-    def map(self, unit: Array) -> dict[str, Array]:
-        """Parameter values for design rows ``unit`` of shape (n, columns)."""
+    def map(self, unit: Array, repeats: bool = False) -> dict[str, Array]:
+        """Parameter values for design rows ``unit`` of shape (n, columns).
+
+        ``repeats``: the design repeats values within a column (a Saltelli block's rows take
+        each column from one of two base rows), so each one-column prior's inverse CDF runs on
+        the column's distinct values only and is spread back: the same values bit for bit
+        (the inverse CDFs act element by element), a fraction of the work.
+        """
         unit = np.asarray(unit, dtype=float)
         if unit.ndim != 2 or unit.shape[1] != self.columns:
             raise ValueError(f"design has {unit.shape[-1]} columns for {self.columns} columns "
@@ -176,7 +182,12 @@ class PriorSet:
         out: dict[str, Array] = {}
         start = 0
         for p in self:
-            out.update(p.ppf(unit[:, start:start + p.columns]))
+            cols = unit[:, start:start + p.columns]
+            if repeats and p.columns == 1:
+                distinct, where = np.unique(cols[:, 0], return_inverse=True)
+                out.update({k: v[where] for k, v in p.ppf(distinct[:, None]).items()})
+            else:
+                out.update(p.ppf(cols))
             start += p.columns
         n = unit.shape[0]
         for d in self.derivations:
