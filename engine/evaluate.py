@@ -77,19 +77,36 @@ class Evaluation:
     streamed: bool
     seconds: float
     compute_seconds: float = 0.0
+    #: the scenarios in memory while ``scenarios.nc`` is still being written (``behind``)
+    memory: xr.Dataset | None = None
+    write: io.Write | None = None
+
+    def wait(self) -> Path:
+        """The saved scenarios' path, once written (raises what the writer raised)."""
+        if self.write is not None:
+            self.write.wait()
+            self.write = None
+        return self.path
 
     def discard(self) -> None:
         """Remove the saved scenarios (e.g. a smaller design superseded by a larger one)."""
+        if self.write is not None:
+            self.write.wait(raise_errors=False)
+            self.write = None
+        self.memory = None
         if self.path.is_dir():
             shutil.rmtree(self.path)
         else:
             self.path.unlink(missing_ok=True)
 
     def open(self) -> xr.Dataset:
-        """The scenarios, lazily (read with xarray alone, no meek needed)."""
+        """The scenarios: those in memory when the run kept them (the values the file holds),
+        else lazily from the file (read with xarray alone, no meek needed)."""
+        if self.memory is not None:
+            return self.memory.copy()
         if self.streamed:
             return io.open_zarr(self.path)
-        return xr.open_dataset(self.path)
+        return xr.open_dataset(self.wait())
 
 
 def evaluate_arrays(job: Job, series: Sequence[str], *, outcomes: bool = False,
@@ -125,8 +142,13 @@ def estimated_bytes(rows: int, variables: int, steps: int, series: int) -> int:
 
 
 def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume: bool = False,
-             fingerprint: str = "") -> Evaluation:
+             fingerprint: str = "", behind: str = "") -> Evaluation:
     """Evaluate every scenario of ``job`` into ``directory`` (see the module docstring).
+
+    ``behind`` (a phase's name): ``scenarios.nc`` is written by a thread while the caller goes
+    on with the scenarios in memory (:attr:`Evaluation.memory`); whoever publishes
+    ``directory`` waits for it first (:func:`engine.io.settle`). A streamed store is written
+    as it is computed either way.
 
     Returns
     -------
@@ -237,12 +259,24 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
         path = store.finalize(len(bounds))
     else:
         data = targets if targets is not None else gathered
-        path = io.save_netcdf(_dataset(job, meta, data), directory / "scenarios.nc")
+        scenarios = _dataset(job, meta, data)
+        # behind only without a distributed client: xarray's write lock would be the
+        # client's, which ends with the cluster's context before the write does
+        behind = behind if in_process else ""
+        if behind:
+            write = io.save_netcdf_behind(scenarios, directory / "scenarios.nc", behind)
+            path = write.path
+        else:
+            path = io.save_netcdf(scenarios, directory / "scenarios.nc")
     reduced = {name: r.finish(fold.total[name]) for name, r in job.reducers.items()
                if name in fold.total}
     elapsed = time.perf_counter() - started
-    log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s", f"{rows:,}", elapsed,
-             f"{rows / max(elapsed, 1e-9):,.0f}", path.name)
+    log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s%s", f"{rows:,}",
+             elapsed, f"{rows / max(elapsed, 1e-9):,.0f}", path.name,
+             " (being written)" if behind and not streamed else "")
+    if behind and not streamed:
+        return Evaluation(path, reduced, streamed, elapsed, computed, memory=scenarios,
+                          write=write)
     return Evaluation(path, reduced, streamed, elapsed, computed)
 
 

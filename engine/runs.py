@@ -163,6 +163,9 @@ class RunDir:
         SIGINT and SIGTERM are deferred while the files move (and delivered afterwards), so a
         signal cannot leave half the results published; the completion record comes last.
         """
+        from engine import io
+
+        io.settle(self.staging)  # results still being written by a thread
         caught: list[int] = []
         previous = {}
         if threading.current_thread() is threading.main_thread():  # handlers live there
@@ -196,6 +199,9 @@ class RunDir:
 
     def discard(self) -> None:
         """Remove staged results after a failure, keeping a resumable store."""
+        from engine import io
+
+        io.settle(self.staging, raise_errors=False)  # a writer thread finishes first
         if self.staging.exists():
             for entry in self.staging.iterdir():
                 if entry.name.endswith(".partial") and entry.is_dir():

@@ -72,7 +72,7 @@ def run_job(s: Settings, run: RunDir, *, keep: Sequence[str] = (),
     phase("evaluate")
     with s.cluster.connect():
         return evaluate(job, run.staging, storage=s.storage, resume=bool(s.config.resume),
-                        fingerprint=s.fingerprint)
+                        fingerprint=s.fingerprint, behind="evaluate")
 
 
 def evaluator(s: Settings) -> Callable[[Job, Path], Evaluation]:

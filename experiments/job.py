@@ -12,6 +12,7 @@ import shutil
 import signal
 from pathlib import Path
 
+from engine import io
 from engine.compilation import COMPILE_SECONDS, kernel_cached
 from engine.config import ConfigError
 from engine.runs import RunDir, resumable
@@ -78,6 +79,7 @@ def execute(p: Prepared, run: RunDir, *, run_log: bool = False) -> float:
             log.info("compiling the kernel once (about %d s; later runs reuse it)",
                      COMPILE_SECONDS)
         value = p.experiment.run(s, run, p.attrs)
+        io.settle(run.staging)  # files written behind the run's later phases
     except KeyboardInterrupt:
         run.discard()
         raise Interrupted(f"interrupted{_hint(run)}") from None
@@ -118,7 +120,7 @@ def disk_full(run: RunDir, err: OSError) -> OSError:
     what = "disk quota exceeded" if err.errno == errno.EDQUOT else "no space left on the device"
     return OSError(f"hydra.run.dir={str(run.path)!r}: {what} while writing "
                    f"{Path(err.filename).name if err.filename else 'results'} in phase "
-                   f"'{CURRENT_PHASE[0]}' ({free} free there){_hint(run)}; free some space or "
+                   f"'{getattr(err, 'phase', '') or CURRENT_PHASE[0]}' ({free} free there){_hint(run)}; free some space or "
                    "choose another hydra.run.dir")
 
 

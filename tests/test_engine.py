@@ -292,3 +292,49 @@ def test_markers_hold_checksums(priors, tmp_path):
     record = json.loads((tmp_path / "r" / "scenarios.zarr.chunks.partial" /
                          "chunk_0000000.json").read_text())
     assert len(record["data"]) == 64 and set(record) == {"stop", "data"}
+
+
+def test_a_write_behind_is_the_same_file_and_never_overlaps_another_netcdf_write(
+        priors, tmp_path, monkeypatch):
+    """``behind``: scenarios.nc is written by a thread while the run goes on with the same
+    values in memory; the file equals the one written in line, bit for bit, and the next
+    netCDF write waits for it (HDF5 is not thread-safe): never two at once."""
+    import threading
+    import time
+
+    from engine import io
+    from engine.runs import RunDir
+
+    j = job(priors, n=4000)
+    with dask.config.set(scheduler="threads"):
+        plain = evaluate(j, tmp_path / "plain")
+    active, most, lock = [0], [0], threading.Lock()
+    real = xr.Dataset.to_netcdf
+
+    def slow(self, *args, **kwargs):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            time.sleep(0.3)  # a write long enough to overlap whatever comes next
+            return real(self, *args, **kwargs)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", slow)
+    run = RunDir(tmp_path / "run")
+    run.claim()
+    with dask.config.set(scheduler="threads"):
+        ev = evaluate(j, run.staging, behind="evaluate")
+    assert ev.write is not None and ev.memory is not None
+    in_memory = ev.open()
+    io.save_netcdf(xr.Dataset({"x": ("i", np.arange(3.0))}), run.file("other.nc"))
+    assert most[0] == 1, "two netCDF writes at once"
+    run.publish()  # waits for the write, then moves it into place
+    with xr.open_dataset(tmp_path / "run" / "scenarios.nc") as got, \
+            xr.open_dataset(plain.path) as want:
+        for name in want.data_vars:
+            np.testing.assert_array_equal(got[name].values, want[name].values, err_msg=name)
+            np.testing.assert_array_equal(in_memory[name].values, want[name].values,
+                                          err_msg=name)

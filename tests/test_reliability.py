@@ -732,13 +732,12 @@ def test_the_api_refuses_the_users_directory_and_an_empty_one(tmp_path):
 def test_a_full_disk_names_the_directory_and_the_phase(tmp_path, monkeypatch):
     import errno
 
-    import engine.io as io
     from tests.conftest import run_main
 
-    def full(ds, path, *args, **kwargs):
+    def full(ds, path, *args, **kwargs):  # every netCDF write, behind the run or not
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(io, "save_netcdf", full)
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", full)
     run = tmp_path / "run"
     res = run_main(["experiment=fan", "sampler.n=10", "time.steps=11"], run)
     lines = res.stderr.strip().splitlines()

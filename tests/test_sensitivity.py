@@ -169,3 +169,31 @@ def test_morris_screening_ranks_sobol_g_inputs(cli):
         # a = (0, 1, 4.5, 9, 99, 99): importance falls with a
         assert mu[0] > mu[1] > mu[2] > mu[3] > max(mu[4], mu[5])
     assert (run / "morris_y.png").exists()
+
+
+@pytest.mark.parametrize("second_order", [False, True])
+def test_compiled_quantities_are_numpys_bit_for_bit(second_order):
+    """The analysis' per-base-row quantities, compiled, equal the numpy formulas bit for bit
+    (values spanning decades, negative, zero and NaN)."""
+    from engine.designs.saltelli import block_rows
+    from engine.sensitivity.moments import _quantities_numpy, quantities
+
+    rng = np.random.default_rng(7)
+    g = 5
+    blocks = rng.standard_normal((300, block_rows(g, second_order), 3)) * \
+        10.0 ** rng.integers(-8, 9, (300, 1, 3))
+    blocks[5, 1, 0] = np.nan
+    blocks[7, :, 2] = 0.0
+    got, want = quantities(blocks, g, second_order), _quantities_numpy(blocks, g, second_order)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[5, 5, 0]) and not np.isnan(got[6]).any()
+
+
+def test_bootstrap_counts_are_drawn_once_and_read_only():
+    from engine.sensitivity import bootstrap_counts
+
+    a = bootstrap_counts(50, 10, 3)
+    assert bootstrap_counts(50, 10, 3) is a and not a.flags.writeable
+    with pytest.raises(ValueError):
+        a[0, 0] = 9

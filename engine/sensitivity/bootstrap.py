@@ -8,12 +8,17 @@ resample mean is one matrix product and sums over chunks of rows add up. Seeds f
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 
 
+@functools.lru_cache(maxsize=32)
 def bootstrap_counts(n: int, num_resamples: int, seed: int) -> NDArray[np.uint8]:
-    """(R, N) counts: counts[r, i] = how often base row i is drawn in resample r.
+    """(R, N) counts: counts[r, i] = how often base row i is drawn in resample r (read-only,
+    kept for later calls with the same arguments: the analysis asks for the same counts for
+    every outcome).
 
     Example
     -------
@@ -28,7 +33,9 @@ def bootstrap_counts(n: int, num_resamples: int, seed: int) -> NDArray[np.uint8]
     counts = np.bincount(flat, minlength=num_resamples * n).reshape(num_resamples, n)
     if counts.max(initial=0) > np.iinfo(np.uint8).max:
         raise ValueError("a row drawn more than 255 times: N is too small for the bootstrap")
-    return counts.astype(np.uint8)
+    out = counts.astype(np.uint8)
+    out.flags.writeable = False  # one array per (n, num_resamples, seed), shared by callers
+    return out
 
 
 def weights(counts: NDArray[np.uint8], rows: slice = slice(None)) -> NDArray[np.float64]:

@@ -52,6 +52,48 @@ def quantities(blocks: Array, factors: int, second_order: bool) -> Array:
     ``second_order`` asks for the S2 quantities; it needs the BA rows in the blocks. Written
     into one preallocated array (no temporaries per quantity): this is the analysis' hot loop.
     """
+    nb, k = blocks.shape[0], blocks.shape[2]
+    nq = len(quantity_names(factors, second_order))
+    out = np.empty((nb, nq, k))
+    _quantities_pass(np.ascontiguousarray(blocks, dtype=np.float64), factors, second_order, out)
+    return out
+
+
+@njit(nogil=True, cache=True)
+def _quantities_pass(blocks: Array, factors: int, second_order: bool,
+                     out: Array) -> None:  # pragma: no cover
+    """:func:`quantities` compiled: the same IEEE products and differences, element by
+    element, as :func:`_quantities_numpy` (no fused multiply-add: numba contracts nothing
+    without fastmath), so the same bits (tests/test_sensitivity.py)."""
+    nb, step, k = blocks.shape
+    base = 4 + 3 * factors
+    for i in range(nb):
+        for t in range(k):
+            a = blocks[i, 0, t]
+            b = blocks[i, step - 1, t]
+            out[i, 0, t] = a
+            out[i, 1, t] = b
+            out[i, 2, t] = a * a
+            out[i, 3, t] = b * b
+            for j in range(factors):
+                diff = blocks[i, 1 + j, t] - a
+                out[i, 4 + 3 * j, t] = b * diff
+                out[i, 5 + 3 * j, t] = diff
+                out[i, 6 + 3 * j, t] = diff * diff
+            if second_order:
+                ab = a * b
+                for j in range(factors):
+                    out[i, base + j, t] = blocks[i, 1 + factors + j, t]
+                q = base + factors
+                for j in range(factors):
+                    ba = blocks[i, 1 + factors + j, t]
+                    for kk in range(j + 1, factors):
+                        out[i, q, t] = ba * blocks[i, 1 + kk, t] - ab
+                        q += 1
+
+
+def _quantities_numpy(blocks: Array, factors: int, second_order: bool) -> Array:
+    """:func:`quantities` in numpy (the reference the compiled pass is tested against)."""
     step = blocks.shape[1]
     nb, k = blocks.shape[0], blocks.shape[2]
     nq = len(quantity_names(factors, second_order))
