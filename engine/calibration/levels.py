@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from engine import empirical
-from engine.calibration.observation import LOG_2PI, CalibrationError
+from engine.calibration.observation import LOG_2PI, CalibrationError, in_window
 from engine.model import params as mp
 from engine.model.benchmarks import BENCHMARKS, score
 from engine.model.paths import Paths
@@ -169,12 +169,7 @@ def leaderboard(path: str | Path, price_column: str, band: tuple[float, float],
                                "the band")
     keep = np.ones(len(months), dtype=bool)
     if window is not None:
-        try:
-            wlo, whi = (pd.Period(w, freq="M") for w in window)
-        except (ValueError, TypeError):
-            raise CalibrationError(f"{key}.window={list(window)!r}: months look like "
-                                   "'2024-01'") from None
-        keep = np.array([wlo <= m <= whi for m in months])
+        keep = in_window(window, list(months), key)
     if not np.any(keep & np.all(np.isfinite(level[:, 0] - level[:, 1]), axis=0)):
         raise CalibrationError(f"{key}.window={list(window) if window else None!r}: no "
                                f"month with a model in the band {list(band)!r} and a score on "

@@ -22,8 +22,10 @@ leaderboard's coverage of cheap models is uneven.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,6 +62,18 @@ class Observations:
                             self.gap[keep], self.band, self.source)
 
 
+
+def in_window(window: Sequence[str], months: Sequence[Any], key: str = "calibrate"
+              ) -> np.ndarray:
+    """Which ``months`` (pandas monthly periods) lie within ``window`` (two inclusive months
+    such as '2024-01'); a window that is not two such months is refused naming ``key``."""
+    try:
+        lo, hi = (pd.Period(w, freq="M") for w in window)
+    except (ValueError, TypeError):
+        raise CalibrationError(f"{key}.window={list(window)!r}: months look like "
+                               "'2024-01'") from None
+    return np.array([lo <= m <= hi for m in months], dtype=bool)
+
 def leaderboard(path: Path, price_column: str, band: tuple[float, float],
                 window: tuple[str, str] | None = None) -> Observations:
     """The observed monthly gaps within ``window`` (inclusive months, or every month)."""
@@ -74,12 +88,7 @@ def leaderboard(path: Path, price_column: str, band: tuple[float, float],
                                "the band")
     months = [str(m) for m in table.index]
     if window is not None:
-        try:
-            lo, hi = (pd.Period(w, freq="M") for w in window)
-        except (ValueError, TypeError):
-            raise CalibrationError(f"calibrate.window={list(window)!r}: months look like "
-                                   "'2024-01'") from None
-        keep = [lo <= pd.Period(m, freq="M") <= hi for m in months]
+        keep = list(in_window(window, [pd.Period(m, freq="M") for m in months]))
         table = table[keep]
         months = [m for m, k in zip(months, keep, strict=True) if k]
     if table.empty:
