@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PHASES = ("evaluate", "analyse", "write", "figures", "report")  # the actors run beside the figures
+PHASES = ("evaluate", "analyse", "write", "actors", "figures", "report")
 
 
 def run(extra: list[str], where: Path, root: Path = ROOT) -> dict[str, float]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
@@ -107,13 +104,10 @@ class Sobol(Experiment):
         tables.beside(idx, run.file("sobol.nc"), "sobol")
         tables.beside(summary, run.file("summary.nc"), "summary")
         first = str(idx["output"].values[0])
-        # the actors' Monte Carlo (compiled, GIL released) runs while the figures are drawn
+        actors = self.actor_answers(s, first)
         phase("figures")
-        with ThreadPoolExecutor(max_workers=1) as side:
-            pending = side.submit(self.actor_answers, s, first)
-            with xr.open_dataset(run.file("sobol.nc")) as saved:
-                drivers, over_time = sobol_set(saved, scenarios, priors, run.staging)
-            actors = pending.result()
+        with xr.open_dataset(run.file("sobol.nc")) as saved:
+            drivers, over_time = sobol_set(saved, scenarios, priors, run.staging)
         with xr.open_dataset(run.file("sobol.nc")) as saved:
             io.write_text((actors[1] if actors else "") + (choices + "\n\n" if choices else "")
                           + sobol_summary(saved, summary, list(saved["output"].values)),
@@ -150,14 +144,11 @@ class Sobol(Experiment):
         if sec.actors_n == 0 or sec.calibration or s.simulator.name != "meek" or \
                 s.config.actor.kind == "paper":
             return None
-        started = time.perf_counter()
+        phase("actors")
         rows = answers(s.simulator, lambda specs: make_priors(specs, s.simulator,
                                                               list(s.config.correlations)),
                        dict(s.config.priors), load_actors(conf_dir() / "actor"), s.t,
                        int(sec.actors_n), s.seed, output)
-        logging.getLogger("meek").info("actors: %d options x %s scenarios in %.1f s (beside the "
-                                       "figures)", len(rows), f"{int(sec.actors_n):,}",
-                                       time.perf_counter() - started)
         unit = " yr" if output.startswith("t_") else ""
         table = Table(["actor", "kind", f"median {output}", "90% interval", "already past",
                        "undefined"],
