@@ -15,7 +15,9 @@ GROUPS = {g.name: sorted(p.stem for p in g.glob("*.yaml"))
           for g in (ROOT / "conf").iterdir() if g.is_dir()}
 
 
-@pytest.mark.parametrize("group,option", [(g, o) for g, opts in GROUPS.items() for o in opts])
+@pytest.mark.parametrize("group,option", [
+    pytest.param(g, o, marks=[pytest.mark.slow] if i else [])  # the fast loop: one per group
+    for g, opts in GROUPS.items() for i, o in enumerate(opts)])
 def test_every_group_option_composes_and_builds(group, option):
     overrides = [f"{group}={option}"]
     if group == "cluster" and option == "address":
