@@ -1,9 +1,10 @@
 """Shared fixtures: the project root, running the command line as a user would (a real process)
 or through its ``main`` in this process, and composing settings as every run does.
 
-The fast loop is ``python -m pytest -q -m "not slow"``; the full loop (the README's command and
-CI) runs everything. ``slow`` marks end-to-end runs of real ``python run.py`` processes: every
-test using the :func:`cli` fixture is marked so here.
+The fast loop is ``python -m pytest -q -n 2 --dist loadfile -m "not slow"``; the full loop (the
+README's command and CI, on two pytest-xdist workers, a file to a worker) runs everything.
+``slow`` marks end-to-end runs of real ``python run.py`` processes: every test using the
+:func:`cli` fixture is marked so here.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_collection_finish(session):
     """The bad-input catalogue runs beside the rest: its cases start now (tests/test_bad_input.py
     ``start``) and its tests, which only wait for their outcomes, run last."""
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: the module's fixture
+        return                                  # starts the cases where the module runs
     mine = [i for i in session.items if i.nodeid.startswith("tests/test_bad_input.py::")]
     if mine and not session.config.option.collectonly:
         session.items[:] = [i for i in session.items if i not in mine] + mine
