@@ -252,6 +252,8 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     if job.reducers and next_fold != len(bounds):
         raise RuntimeError(f"folded {next_fold} of {len(bounds)} chunks")  # a bug, not input
     computed = time.perf_counter() - started
+    memory: xr.Dataset | None = None
+    write: io.Write | None = None
     if streamed:
         assert store is not None
         if job.reducers and store.folded < len(bounds):  # the whole fold, for a resume that
@@ -262,9 +264,9 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
         scenarios = _dataset(job, meta, data)
         # behind only without a distributed client: xarray's write lock would be the
         # client's, which ends with the cluster's context before the write does
-        behind = behind if in_process else ""
-        if behind:
-            write = io.save_netcdf_behind(scenarios, directory / "scenarios.nc", behind)
+        if behind and in_process:
+            memory, write = scenarios, io.save_netcdf_behind(scenarios,
+                                                             directory / "scenarios.nc", behind)
             path = write.path
         else:
             path = io.save_netcdf(scenarios, directory / "scenarios.nc")
@@ -273,11 +275,8 @@ def evaluate(job: Job, directory: Path, *, storage: Storage = Storage(), resume:
     elapsed = time.perf_counter() - started
     log.info("evaluated %s scenarios in %.2f s (%s scenarios/s) into %s%s", f"{rows:,}",
              elapsed, f"{rows / max(elapsed, 1e-9):,.0f}", path.name,
-             " (being written)" if behind and not streamed else "")
-    if behind and not streamed:
-        return Evaluation(path, reduced, streamed, elapsed, computed, memory=scenarios,
-                          write=write)
-    return Evaluation(path, reduced, streamed, elapsed, computed)
+             " (being written)" if write is not None else "")
+    return Evaluation(path, reduced, streamed, elapsed, computed, memory=memory, write=write)
 
 
 def _prepare(job: Job, needed: tuple[str, ...], piece: int) -> None:

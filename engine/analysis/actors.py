@@ -61,7 +61,7 @@ def actor_specs(specs: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
 
 def answers(simulator: Simulator, make: Callable[[Mapping[str, Any]], PriorSet],
             specs: Mapping[str, Any], actors: Sequence[Actor], t: NDArray[np.float64],
-            n: int, seed: int, output: str = "t_peak", piece: int = 4096, threads: int = 2
+            n: int, seed: int, output: str = "t_peak", piece: int = 4096
             ) -> list[dict[str, Any]]:
     """``output``'s median and 90% interval (over the scenarios where it is finite), share
     below 0 (already past) and share undefined (NaN), both of all scenarios (as
@@ -81,7 +81,7 @@ def answers(simulator: Simulator, make: Callable[[Mapping[str, Any]], PriorSet],
                                                                          seed), t)))
     # pieces on two threads (the compiled kernel releases the GIL); each scenario's value
     # depends on its own row only, so the threads change no bit
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         pending = [[pool.submit(evaluate_rows, job, a, min(a + piece, n), ())
                     for a in range(0, n, piece)] for _, _, job in jobs]
     for (actor, priors, _), parts in zip(jobs, pending, strict=True):

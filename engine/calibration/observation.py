@@ -62,7 +62,6 @@ class Observations:
                             self.gap[keep], self.band, self.source)
 
 
-
 def in_window(window: Sequence[str], months: Sequence[Any], key: str = "calibrate"
               ) -> np.ndarray:
     """Which ``months`` (pandas monthly periods) lie within ``window`` (two inclusive months
@@ -73,6 +72,7 @@ def in_window(window: Sequence[str], months: Sequence[Any], key: str = "calibrat
         raise CalibrationError(f"{key}.window={list(window)!r}: months look like "
                                "'2024-01'") from None
     return np.array([lo <= m <= hi for m in months], dtype=bool)
+
 
 def leaderboard(path: Path, price_column: str, band: tuple[float, float],
                 window: tuple[str, str] | None = None) -> Observations:

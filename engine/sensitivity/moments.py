@@ -55,41 +55,9 @@ def quantities(blocks: Array, factors: int, second_order: bool) -> Array:
     nb, k = blocks.shape[0], blocks.shape[2]
     nq = len(quantity_names(factors, second_order))
     out = np.empty((nb, nq, k))
-    _quantities_pass(np.ascontiguousarray(blocks, dtype=np.float64), factors, second_order, out)
+    scratch = [np.empty(k) for _ in range(4)]  # the sums the pass also forms, unused here
+    _pass(np.ascontiguousarray(blocks, dtype=np.float64), factors, second_order, out, *scratch)
     return out
-
-
-@njit(nogil=True, cache=True)
-def _quantities_pass(blocks: Array, factors: int, second_order: bool,
-                     out: Array) -> None:  # pragma: no cover
-    """:func:`quantities` compiled: the same IEEE products and differences, element by
-    element, as :func:`_quantities_numpy` (no fused multiply-add: numba contracts nothing
-    without fastmath), so the same bits (tests/test_sensitivity.py)."""
-    nb, step, k = blocks.shape
-    base = 4 + 3 * factors
-    for i in range(nb):
-        for t in range(k):
-            a = blocks[i, 0, t]
-            b = blocks[i, step - 1, t]
-            out[i, 0, t] = a
-            out[i, 1, t] = b
-            out[i, 2, t] = a * a
-            out[i, 3, t] = b * b
-            for j in range(factors):
-                diff = blocks[i, 1 + j, t] - a
-                out[i, 4 + 3 * j, t] = b * diff
-                out[i, 5 + 3 * j, t] = diff
-                out[i, 6 + 3 * j, t] = diff * diff
-            if second_order:
-                ab = a * b
-                for j in range(factors):
-                    out[i, base + j, t] = blocks[i, 1 + factors + j, t]
-                q = base + factors
-                for j in range(factors):
-                    ba = blocks[i, 1 + factors + j, t]
-                    for kk in range(j + 1, factors):
-                        out[i, q, t] = ba * blocks[i, 1 + kk, t] - ab
-                        q += 1
 
 
 def _quantities_numpy(blocks: Array, factors: int, second_order: bool) -> Array:
@@ -141,12 +109,16 @@ class Sums:
 
 
 @njit(nogil=True, cache=True)
-def _first_total_pass(blocks: Array, factors: int, out: Array, total: Array, total2: Array,
-                      lo: Array, hi: Array) -> None:  # pragma: no cover
-    """quantities() without second order, plus the sums, squares and extremes SALib centres and
-    scales with, from blocks of any layout (A = first row, AB_j = the next G rows, B = last),
-    in one compiled pass over the piece: the analysis' hot loop."""
+def _pass(blocks: Array, factors: int, second_order: bool, out: Array, total: Array,
+          total2: Array, lo: Array, hi: Array) -> None:  # pragma: no cover
+    """:func:`quantities` plus the sums, squares and extremes SALib centres and scales a
+    first/total analysis with (over A, AB and B), from blocks of any layout (A = first row,
+    AB_j = the next G rows, [BA_j = the G after them,] B = last), in one compiled pass over the
+    piece: the analysis' hot loop. The same IEEE products and differences, element by element,
+    as :func:`_quantities_numpy` (numba fuses no multiply-add without fastmath), so the same
+    bits (tests/test_sensitivity.py)."""
     nb, step, k = blocks.shape
+    base = 4 + 3 * factors
     for t in range(k):
         total[t] = 0.0
         total2[t] = 0.0
@@ -174,6 +146,17 @@ def _first_total_pass(blocks: Array, factors: int, out: Array, total: Array, tot
                 out[i, 6 + 3 * j, t] = diff * diff
                 total[t] += ab
                 total2[t] += ab * ab
+        if second_order:
+            for j in range(factors):
+                for t in range(k):
+                    out[i, base + j, t] = blocks[i, 1 + factors + j, t]
+            q = base + factors
+            for j in range(factors):
+                for kk in range(j + 1, factors):
+                    for t in range(k):
+                        out[i, q, t] = (blocks[i, 1 + factors + j, t] * blocks[i, 1 + kk, t]
+                                        - blocks[i, 0, t] * blocks[i, step - 1, t])
+                    q += 1
 
 
 _LOCAL = threading.local()
@@ -194,7 +177,7 @@ def first_total_sums(blocks: Array, factors: int, weights: Array) -> Sums:
     nb, _, k = blocks.shape
     q = _buffer((nb, 4 + 3 * factors, k))
     total, total2, lo, hi = (np.empty(k) for _ in range(4))
-    _first_total_pass(np.ascontiguousarray(blocks), factors, q, total, total2, lo, hi)
+    _pass(np.ascontiguousarray(blocks), factors, False, q, total, total2, lo, hi)
     nq = q.shape[1]
     weighted = (weights @ q.reshape(nb, nq * k)).reshape(-1, nq, k)
     return Sums(weighted, total, total2, nb * (factors + 2), lo, hi, nb)
